@@ -1,0 +1,248 @@
+// context.cc: running app code in a traced stub thread.
+#include "platform/ptrace/context.h"
+
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "platform/ptrace/fault_frame.h"
+#include "spdlog/spdlog.h"
+
+namespace platform::ptrace {
+namespace {
+
+constexpr int kMaxSteps = 32;  // the clone child path is 6 instructions
+
+bool HasFaultAddr(int sig) {
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+         sig == SIGTRAP;
+}
+
+}  // namespace
+
+PtraceContext::~PtraceContext() {
+  if (!stub_) return;
+  if (gettid() != owner_tid_) {
+    spdlog::error("ptrace Context destroyed off its owning thread; its stub "
+                  "thread {} stays until the address space dies",
+                  thread_.tid());
+    return;
+  }
+  Release(nullptr);
+}
+
+absl::Status PtraceContext::CheckThread() const {
+  if (gettid() != owner_tid_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Context used on host thread ", gettid(), ", bound to ", owner_tid_));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PtraceContext::Lost(absl::Status s) {
+  if (absl::IsUnavailable(s)) thread_dead_ = true;
+  return s;
+}
+
+absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
+  if (absl::Status s = CheckThread(); !s.ok()) return s;
+  auto* pas = dynamic_cast<PtraceAddressSpace*>(&as);
+  if (pas == nullptr) {
+    return absl::InvalidArgumentError("address space of another platform");
+  }
+  Stop interrupted{StopReason::kInterrupted};
+  if (interrupt_.exchange(false)) return interrupted;
+  if (absl::Status s = BindTo(*pas, cpu); !s.ok()) return s;
+  if (absl::Status s = thread_.SetRegs(cpu.regs); !s.ok()) return Lost(s);
+  if (cpu.fp_dirty()) {
+    if (absl::Status s = thread_.SetFp(cpu); !s.ok()) return Lost(s);
+    cpu.set_fp_flags(/*valid=*/true, /*dirty=*/false);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    running_pid_ = thread_.pid();
+    running_tid_ = thread_.tid();
+  }
+  // An Interrupt that saw running_tid_ == 0 set the flag before we took mu_.
+  absl::StatusOr<Stop> stop = interrupted;
+  if (!interrupt_.exchange(false)) {
+    cpu.set_fp_flags(/*valid=*/false, /*dirty=*/false);  // the app owns it now
+    stop = Run(cpu);
+  }
+  absl::MutexLock lock(&mu_);
+  running_pid_ = running_tid_ = 0;
+  return stop;
+}
+
+absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
+  for (;;) {
+    if (absl::Status s = thread_.Resume(PTRACE_SYSEMU, 0); !s.ok()) return Lost(s);
+    absl::StatusOr<WaitResult> w = thread_.WaitStop();
+    if (!w.ok()) return Lost(w.status());
+    if (w->syscall_stop()) {
+      if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
+      return Stop{StopReason::kSyscall};
+    }
+    if (w->event() != 0) continue;  // group-stop or PTRACE_INTERRUPT leftovers
+    const int sig = w->stop_sig();
+    if (sig == kInterruptSignal) {
+      if (!interrupt_.exchange(false)) continue;  // stale: suppress, go on
+      if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
+      return Stop{StopReason::kInterrupted};
+    }
+    if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
+    siginfo_t info = {};
+    if (absl::Status s = thread_.GetSiginfo(info); !s.ok()) return Lost(s);
+    if ((sig == SIGSEGV || sig == SIGBUS) && info.si_code > 0) {
+      return HandleFault(sig, info, cpu);
+    }
+    Stop stop{StopReason::kSignal, sig, info.si_code};
+    if (sig == SIGSYS) {
+      stop.fault_addr = reinterpret_cast<uint64_t>(info.si_call_addr);
+    } else if (HasFaultAddr(sig) && info.si_code > 0) {
+      stop.fault_addr = reinterpret_cast<uint64_t>(info.si_addr);
+    }
+    return stop;  // the signal is not delivered: the next Resume passes 0
+  }
+}
+
+absl::StatusOr<Stop> PtraceContext::HandleFault(int sig, const siginfo_t& info,
+                                                CpuState& cpu) {
+  Stop stop{StopReason::kFault, sig, info.si_code,
+            reinterpret_cast<uint64_t>(info.si_addr)};
+  // Deliver the signal to the stub's handler, which stops at once on its
+  // private signal stack; the frame has the error code (fault_frame.h).
+  if (absl::Status s = thread_.Resume(PTRACE_CONT, sig); !s.ok()) return Lost(s);
+  Regs handler;
+  for (;;) {
+    absl::StatusOr<WaitResult> w = thread_.WaitStop();
+    if (!w.ok()) return Lost(w.status());
+    if (absl::Status s = thread_.GetRegs(handler); !s.ok()) return Lost(s);
+    if (w->stop_sig() == SIGTRAP && handler.rip == stub_->page().fault_return()) {
+      break;
+    }
+    if (w->stop_sig() == sig) {
+      // The kernel could not build the frame and forced `sig` with the
+      // default action. Do not deliver it; report what we know.
+      spdlog::error("stub thread {}: signal frame setup failed", thread_.tid());
+      return stop;
+    }
+    // Anything else (an Interrupt's signal): suppress; the flag stays set.
+    if (absl::Status s = thread_.Resume(PTRACE_CONT, 0); !s.ok()) return Lost(s);
+  }
+  absl::StatusOr<FaultFrame> frame = ReadFaultFrame(
+      thread_.pid(), handler.rsp,
+      stub_->page().AltStackAddr(slot_) + kAltStackSize, cpu);
+  if (!frame.ok()) return frame.status();
+  stop.access = frame->access;
+  stop.trapno = frame->trapno;
+  stop.error_code = frame->error_code;
+  return stop;
+}
+
+absl::Status PtraceContext::PullFpState(CpuState& cpu) {
+  if (absl::Status s = CheckThread(); !s.ok()) return s;
+  if (cpu.fp_valid()) return absl::OkStatus();
+  if (!stub_ || thread_dead_) {
+    return absl::FailedPreconditionError("no live stub thread holds the FP state");
+  }
+  return Lost(thread_.GetFp(cpu));
+}
+
+void PtraceContext::Interrupt() {
+  interrupt_.store(true);
+  absl::MutexLock lock(&mu_);
+  if (running_tid_ != 0) {
+    syscall(SYS_tgkill, running_pid_, running_tid_, kInterruptSignal);
+  }
+}
+
+absl::Status PtraceContext::BindTo(PtraceAddressSpace& as, CpuState& cpu) {
+  if (stub_ == as.stub() && !thread_dead_ && !stub_->dead()) {
+    return absl::OkStatus();
+  }
+  if (stub_) Release(&cpu);
+  absl::StatusOr<int> slot = as.stub()->AllocSlot();
+  if (!slot.ok()) return slot.status();
+  absl::StatusOr<pid_t> tid = as.NewThread(*slot);
+  if (!tid.ok()) {
+    as.stub()->FreeSlot(*slot);
+    return tid.status();
+  }
+  stub_ = as.stub();
+  slot_ = *slot;
+  thread_ = Tracee(stub_->pid(), *tid);
+  thread_dead_ = false;
+  if (absl::Status s = Seize(*tid); !s.ok()) {
+    Release(nullptr);
+    return s;
+  }
+  // The new thread has the init FP state; the app's must be loaded.
+  if (cpu.fp_valid()) cpu.set_fp_flags(/*valid=*/true, /*dirty=*/true);
+  return absl::OkStatus();
+}
+
+absl::Status PtraceContext::Seize(pid_t tid) {
+  if (::ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) != 0) {
+    return Lost(absl::InternalError(absl::StrCat("PTRACE_SEIZE ", tid, ": ", strerror(errno))));
+  }
+  if (::ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
+    return Lost(absl::UnavailableError(absl::StrCat("PTRACE_INTERRUPT: ", strerror(errno))));
+  }
+  // The thread may still be on its way to the spin loop (it first runs
+  // sigaltstack): single-step it there. Each step leaves it stopped.
+  const StubPage& page = stub_->page();
+  for (int i = 0; i < kMaxSteps; ++i) {
+    absl::StatusOr<WaitResult> w = thread_.WaitStop();
+    if (!w.ok()) return Lost(w.status());
+    Regs regs;
+    if (absl::Status s = thread_.GetRegs(regs); !s.ok()) return Lost(s);
+    if (regs.rip >= page.spin_begin() && regs.rip < page.spin_end()) {
+      if (regs.r13 != 0) {
+        return absl::InternalError(absl::StrCat(
+            "stub thread sigaltstack failed: ", static_cast<int64_t>(regs.r13)));
+      }
+      return absl::OkStatus();
+    }
+    if (absl::Status s = thread_.Resume(PTRACE_SINGLESTEP, 0); !s.ok()) return Lost(s);
+  }
+  if (absl::StatusOr<WaitResult> w = thread_.WaitStop(); !w.ok()) return Lost(w.status());
+  return absl::InternalError("new stub thread never reached its spin loop");
+}
+
+void PtraceContext::Release(CpuState* cpu) {
+  if (!stub_) return;
+  bool ending = thread_dead_ || stub_->dead();
+  if (!ending) {
+    if (cpu != nullptr && !cpu->fp_valid()) {
+      if (thread_.GetFp(*cpu).ok()) cpu->set_fp_flags(/*valid=*/true, /*dirty=*/true);
+    }
+    Regs regs;
+    if (thread_.GetRegs(regs).ok()) {
+      regs.rip = stub_->page().syscall();
+      regs.rax = SYS_exit;  // ends this thread only
+      regs.rdi = 0;
+      ending = thread_.SetRegs(regs).ok() && thread_.Resume(PTRACE_CONT, 0).ok();
+    }
+  }
+  // Reap the thread: it exits (injected exit) or dies (stub killed).
+  while (ending) {
+    absl::StatusOr<WaitResult> w = thread_.Wait();
+    if (!w.ok() || !w->stopped()) break;
+    // A stop on the way out (e.g. a pending signal): let it go on.
+    if (!thread_.Resume(PTRACE_CONT, 0).ok()) break;
+  }
+  if (!ending) {
+    spdlog::error("could not end stub thread {}; it stays until its address "
+                  "space dies", thread_.tid());
+  }
+  stub_->FreeSlot(slot_);
+  stub_.reset();
+  thread_ = Tracee();
+  slot_ = -1;
+  thread_dead_ = false;
+}
+
+}  // namespace platform::ptrace

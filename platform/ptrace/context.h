@@ -1,0 +1,79 @@
+// context.h: the ptrace platform's Context: one traced stub thread.
+//
+// A Context is bound to the host thread that created it (the thread rule of
+// platform.h): that thread is the ptrace tracer of the Context's stub
+// thread. On the first Switch into an address space, the Context asks the
+// TracerThread to clone a new thread in that stub (untraced, spinning in
+// the stub page), then PTRACE_SEIZEs and PTRACE_INTERRUPTs it itself. A
+// Switch into a different address space moves the app thread: the old stub
+// thread exits, a new one is made, and the FP state is carried over.
+//
+// Switch = SETREGS [+ SETREGSET xstate if cpu.fp_dirty()] + PTRACE_SYSEMU +
+// waitpid + GETREGS. Syscalls stop at entry (SYSEMU) and are never run.
+// Faults go through the stub's signal handler (fault_frame.h). Other signals
+// are reported and suppressed. Interrupt() sends kInterruptSignal to the
+// running stub thread with tgkill.
+//
+// The owning host thread must destroy the Context before it exits: a
+// tracer's exit SIGKILLs its tracees (PTRACE_O_EXITKILL), which kills the
+// whole stub process.
+#ifndef PLATFORM_PTRACE_CONTEXT_H_
+#define PLATFORM_PTRACE_CONTEXT_H_
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "platform/platform.h"
+#include "platform/ptrace/address_space.h"
+#include "platform/ptrace/stub.h"
+#include "platform/ptrace/tracee.h"
+
+namespace platform::ptrace {
+
+// The host signal Interrupt() uses. App code cannot send host signals, so a
+// stop with this signal is either an Interrupt or a stray one (ignored).
+inline constexpr int kInterruptSignal = SIGURG;
+
+class PtraceContext final : public Context {
+ public:
+  explicit PtraceContext(pid_t owner_tid) : owner_tid_(owner_tid) {}
+  ~PtraceContext() override;
+
+  absl::StatusOr<Stop> Switch(AddressSpace& as, CpuState& cpu) override;
+  absl::Status PullFpState(CpuState& cpu) override;
+  void Interrupt() override;
+
+  // For tests: the stub thread currently bound (0 if none).
+  pid_t stub_tid() const { return thread_.tid(); }
+
+ private:
+  absl::Status CheckThread() const;
+  // Makes thread_ a live stub thread of `as`. Preconditions: owner thread.
+  absl::Status BindTo(PtraceAddressSpace& as, CpuState& cpu);
+  absl::Status Seize(pid_t tid);
+  // Ends the bound stub thread; saves its FP state into `cpu` if non-null.
+  void Release(CpuState* cpu);
+  absl::StatusOr<Stop> Run(CpuState& cpu);
+  absl::StatusOr<Stop> HandleFault(int sig, const siginfo_t& info, CpuState& cpu);
+  // Maps an Unavailable error to "thread gone" bookkeeping.
+  absl::Status Lost(absl::Status s);
+
+  const pid_t owner_tid_;
+  std::shared_ptr<StubProcess> stub_;  // owner thread only
+  Tracee thread_;                      // owner thread only
+  int slot_ = -1;                      // owner thread only
+  bool thread_dead_ = false;           // owner thread only: needs reaping
+
+  std::atomic<bool> interrupt_{false};
+  absl::Mutex mu_;
+  pid_t running_pid_ ABSL_GUARDED_BY(mu_) = 0;
+  pid_t running_tid_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace platform::ptrace
+
+#endif  // PLATFORM_PTRACE_CONTEXT_H_

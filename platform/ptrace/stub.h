@@ -1,0 +1,75 @@
+// stub.h: one stub process = one app address space.
+//
+// ForkStub() starts a clean stub: it holds no host descriptor except the
+// memory file at kStubMemoryFd, no signal handler or blocked signal it
+// inherited, no host mapping except the stub code page (and, later, its
+// per-thread signal stacks), runs under the seccomp filter of
+// stub_filter.h, and dies with the Sentry (PR_SET_PDEATHSIG(SIGKILL) on the
+// tracer thread, PTRACE_O_EXITKILL). Its first thread, the leader, only ever
+// runs injected syscalls; app code runs in threads made by CloneThread().
+//
+// All methods except the accessors run on the TracerThread (the leader's
+// tracer).
+#ifndef PLATFORM_PTRACE_STUB_H_
+#define PLATFORM_PTRACE_STUB_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <bitset>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "platform/cpu_state.h"
+#include "platform/ptrace/stub_page.h"
+#include "platform/ptrace/tracee.h"
+
+namespace platform::ptrace {
+
+class StubProcess {
+ public:
+  // Forks a stub holding `memfd` and returns it stopped and cleaned.
+  static absl::StatusOr<std::unique_ptr<StubProcess>> Fork(
+      const StubPage& page, int memfd);
+  ~StubProcess();  // kills the stub if Kill() was not called
+
+  pid_t pid() const { return leader_.pid(); }
+  const StubPage& page() const { return page_; }
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
+
+  // Runs a syscall in the leader; returns its raw result.
+  absl::StatusOr<int64_t> Syscall(uint64_t nr, uint64_t a0 = 0, uint64_t a1 = 0,
+                                  uint64_t a2 = 0, uint64_t a3 = 0,
+                                  uint64_t a4 = 0, uint64_t a5 = 0);
+
+  // Creates a new stub thread with signal stack `slot` and returns its tid.
+  // The thread is untraced, spinning in the stub page until a tracer seizes
+  // it (see Context).
+  absl::StatusOr<pid_t> CloneThread(int slot);
+
+  // SIGKILLs the whole stub. Returns the leader pid for reaping.
+  pid_t Kill();
+
+  // Signal-stack slots; thread-safe.
+  absl::StatusOr<int> AllocSlot();
+  void FreeSlot(int slot);
+
+ private:
+  StubProcess(const StubPage& page, pid_t pid) : page_(page), leader_(pid, pid) {}
+  absl::Status Init();
+
+  const StubPage& page_;
+  Tracee leader_;
+  Regs leader_regs_ = {};
+  std::atomic<bool> dead_{false};
+  std::bitset<kMaxStubThreads> slot_mapped_;  // tracer thread only
+
+  absl::Mutex mu_;
+  std::bitset<kMaxStubThreads> slot_used_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace platform::ptrace
+
+#endif  // PLATFORM_PTRACE_STUB_H_
