@@ -1,0 +1,211 @@
+#include "fs9p/server.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <deque>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "base/fmt_absl.h"
+#include "fs9p/codec.h"
+#include "fs9p/errors.h"
+#include "fs9p/transport.h"
+#include "spdlog/spdlog.h"
+
+namespace fs9p {
+namespace {
+
+// One connection's state, shared by the reading thread and the workers.
+class Connection {
+ public:
+  Connection(Handler& handler, const Server::Options& opts, int sock)
+      : handler_(handler), opts_(opts), sock_(sock) {}
+
+  absl::Status Run() {
+    for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
+    absl::Status result = ReadLoop();
+    // A violation ends the session now, not after the requests in flight.
+    if (!result.ok()) ::shutdown(sock_, SHUT_RDWR);
+    {
+      absl::MutexLock l(&mu_);
+      stopping_ = true;
+    }
+    for (auto& w : workers_) w.join();
+    handler_.Reset();
+    return result;
+  }
+
+ private:
+  struct Request {
+    uint16_t tag;
+    Message msg;
+  };
+
+  absl::Status ReadLoop() {
+    for (;;) {
+      uint32_t limit;
+      {
+        absl::MutexLock l(&mu_);
+        limit = session_.msize != 0 ? session_.msize : opts_.max_msize;
+      }
+      absl::StatusOr<ReceivedFrame> rf = ReadFrame(sock_, limit);
+      if (!rf.ok()) {
+        if (absl::IsOutOfRange(rf.status())) return absl::OkStatus();
+        return rf.status();
+      }
+      // Clients have no business sending FDs; rf->fd closes here.
+      absl::StatusOr<FrameHeader> h = DecodeHeader(rf->bytes, limit);
+      if (!h.ok()) return h.status();
+      if (!IsRequest(h->type)) {
+        return absl::InvalidArgumentError(absl::StrCat("client sent ", TypeName(h->type)));
+      }
+      absl::StatusOr<Frame> f = DecodeFrame(rf->bytes, limit);
+      if (h->type == static_cast<uint8_t>(Type::kTversion)) {
+        if (!f.ok()) return f.status();
+        if (absl::Status s = Version(h->tag, std::get<Tversion>(f->msg)); !s.ok()) return s;
+        continue;
+      }
+      {
+        absl::MutexLock l(&mu_);
+        if (in_flight_.contains(h->tag)) {
+          return absl::InvalidArgumentError(absl::StrCat("tag ", h->tag, " already in flight"));
+        }
+        in_flight_.insert(h->tag);
+        if (session_.msize == 0) f = ErrnoError(EPROTO, "request before Tversion");
+      }
+      if (!f.ok()) {
+        int err = ErrnoOf(f.status()) == EPROTO ? EPROTO : EINVAL;
+        if (absl::IsUnimplemented(f.status())) err = EOPNOTSUPP;
+        spdlog::debug("9p server: {} (tag {}): {}", TypeName(h->type), h->tag, f.status().message());
+        Send(h->tag, Rlerror{static_cast<uint32_t>(err)}, -1);
+        continue;
+      }
+      Request req{h->tag, std::move(f->msg)};
+      if (opts_.workers == 0) {
+        Process(req);
+        continue;
+      }
+      absl::MutexLock l(&mu_);
+      queue_.push_back(std::move(req));
+    }
+  }
+
+  // Tversion: wait for every request in flight, reset, then answer.
+  absl::Status Version(uint16_t tag, const Tversion& tv) {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Connection* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->in_flight_.empty(); },
+        this));
+    handler_.Reset();
+    Rversion rv;
+    rv.msize = std::min(tv.msize, opts_.max_msize);
+    bool extension = opts_.offer_fd_donation && tv.version == kVersionFdDonation;
+    if (rv.msize < 512) {
+      rv.version = "unknown";
+      session_ = Session{};
+    } else if (tv.version == kVersion9P2000L || extension) {
+      rv.version = tv.version;
+      session_ = Session{rv.msize, extension};
+    } else {
+      rv.version = "unknown";
+      session_ = Session{};
+    }
+    mu_.Unlock();
+    Send(tag, rv, -1);
+    mu_.Lock();
+    return absl::OkStatus();
+  }
+
+  void WorkLoop() {
+    for (;;) {
+      Request req;
+      {
+        absl::MutexLock l(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Connection* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+              return c->stopping_ || !c->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;
+        req = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      Process(req);
+    }
+  }
+
+  void Process(Request& req) {
+    if (auto* fl = std::get_if<Tflush>(&req.msg)) {
+      // The flushed request was queued before this one, so it is running
+      // or done; wait until its reply is out.
+      uint16_t old = fl->oldtag;
+      if (old != req.tag) {
+        struct Args {
+          Connection* c;
+          uint16_t tag;
+        } args{this, old};
+        absl::MutexLock l(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return !a->c->in_flight_.contains(a->tag); },
+            &args));
+      }
+      Send(req.tag, Rflush{}, -1);
+      return;
+    }
+    Session s;
+    {
+      absl::MutexLock l(&mu_);
+      s = session_;
+    }
+    Handler::Reply reply = handler_.Handle(req.msg, s);
+    int fd = -1;
+    Type t = TypeOf(reply.msg);
+    if (s.fd_donation && (t == Type::kRlopen || t == Type::kRlcreate)) fd = reply.fd.get();
+    Send(req.tag, reply.msg, fd);
+  }
+
+  // Retires the tag and sends the reply. The tag is free before the reply
+  // leaves (the client may reuse it the moment it reads the reply), and the
+  // write lock is held across both, so an Rflush waiting for this tag is
+  // written after this reply. A write failure means the client is gone; the
+  // reading thread will see the end of the stream.
+  void Send(uint16_t tag, const Message& msg, int fd) {
+    std::string frame = EncodeFrame(tag, msg);
+    absl::MutexLock wl(&write_mu_);
+    {
+      absl::MutexLock l(&mu_);
+      in_flight_.erase(tag);
+    }
+    if (absl::Status s = WriteFrame(sock_, frame, fd); !s.ok()) {
+      spdlog::debug("9p server: write: {}", s.message());
+      ::shutdown(sock_, SHUT_RDWR);
+    }
+  }
+
+  Handler& handler_;
+  const Server::Options& opts_;
+  const int sock_;
+  std::vector<std::thread> workers_;
+
+  absl::Mutex write_mu_;
+  absl::Mutex mu_;
+  Session session_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<uint16_t> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+absl::Status Server::Serve(base::UniqueFd sock) {
+  Connection c(handler_, options_, sock.get());
+  return c.Run();
+}
+
+}  // namespace fs9p
