@@ -1,6 +1,8 @@
 // context.cc: running app code in a traced stub thread.
 #include "platform/ptrace/context.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +17,20 @@ namespace {
 
 constexpr int kMaxSteps = 32;  // the clone child path is 6 instructions
 
+// gettid() without a syscall on the hot path. A fork child's only thread
+// inherits its parent thread's cache, so fork resets it.
+thread_local pid_t cached_tid = 0;
+
+pid_t CurrentTid() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { cached_tid = 0; });
+    return true;
+  }();
+  (void)registered;
+  if (cached_tid == 0) cached_tid = gettid();
+  return cached_tid;
+}
+
 bool HasFaultAddr(int sig) {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
          sig == SIGTRAP;
@@ -24,7 +40,7 @@ bool HasFaultAddr(int sig) {
 
 PtraceContext::~PtraceContext() {
   if (!stub_) return;
-  if (gettid() != owner_tid_) {
+  if (CurrentTid() != owner_tid_) {
     spdlog::error("ptrace Context destroyed off its owning thread; its stub "
                   "thread {} stays until the address space dies",
                   thread_.tid());
@@ -34,9 +50,9 @@ PtraceContext::~PtraceContext() {
 }
 
 absl::Status PtraceContext::CheckThread() const {
-  if (gettid() != owner_tid_) {
+  if (CurrentTid() != owner_tid_) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "Context used on host thread ", gettid(), ", bound to ", owner_tid_));
+        "Context used on host thread ", CurrentTid(), ", bound to ", owner_tid_));
   }
   return absl::OkStatus();
 }
@@ -55,6 +71,7 @@ absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
   Stop interrupted{StopReason::kInterrupted};
   if (interrupt_.exchange(false)) return interrupted;
   if (absl::Status s = BindTo(*pas, cpu); !s.ok()) return s;
+  FollowCpu();
   if (absl::Status s = thread_.SetRegs(cpu.regs); !s.ok()) return Lost(s);
   if (cpu.fp_dirty()) {
     if (absl::Status s = thread_.SetFp(cpu); !s.ok()) return Lost(s);
@@ -74,6 +91,17 @@ absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
   absl::MutexLock lock(&mu_);
   running_pid_ = running_tid_ = 0;
   return stop;
+}
+
+void PtraceContext::FollowCpu() {
+  const int here = sched_getcpu();  // vDSO/rseq: no syscall
+
+  if (here < 0 || here == bound_cpu_) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(here, &set);
+  // Best effort: a cpuset may forbid it; then the stub floats.
+  if (sched_setaffinity(thread_.tid(), sizeof(set), &set) == 0) bound_cpu_ = here;
 }
 
 absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
@@ -175,6 +203,7 @@ absl::Status PtraceContext::BindTo(PtraceAddressSpace& as, CpuState& cpu) {
   slot_ = *slot;
   thread_ = Tracee(stub_->pid(), *tid);
   thread_dead_ = false;
+  bound_cpu_ = -1;
   if (absl::Status s = Seize(*tid); !s.ok()) {
     Release(nullptr);
     return s;

@@ -8,6 +8,9 @@
 // Switch into a different address space moves the app thread: the old stub
 // thread exits, a new one is made, and the FP state is carried over.
 //
+// The stub thread is pinned to the CPU its tracer last ran on (FollowCpu),
+// as gVisor does: tracer and tracee then hand the CPU to each other.
+//
 // Switch = SETREGS [+ SETREGSET xstate if cpu.fp_dirty()] + PTRACE_SYSEMU +
 // waitpid + GETREGS. Syscalls stop at entry (SYSEMU) and are never run.
 // Faults go through the stub's signal handler (fault_frame.h). Other signals
@@ -57,6 +60,10 @@ class PtraceContext final : public Context {
   absl::Status Seize(pid_t tid);
   // Ends the bound stub thread; saves its FP state into `cpu` if non-null.
   void Release(CpuState* cpu);
+  // Pins the stub thread to the CPU this (tracer) thread runs on, if that
+  // changed: a stop then wakes the tracer on the same CPU, with no
+  // cross-CPU wakeup and no wait for the tracee to leave its CPU.
+  void FollowCpu();
   absl::StatusOr<Stop> Run(CpuState& cpu);
   absl::StatusOr<Stop> HandleFault(int sig, const siginfo_t& info, CpuState& cpu);
   // Maps an Unavailable error to "thread gone" bookkeeping.
@@ -67,6 +74,7 @@ class PtraceContext final : public Context {
   Tracee thread_;                      // owner thread only
   int slot_ = -1;                      // owner thread only
   bool thread_dead_ = false;           // owner thread only: needs reaping
+  int bound_cpu_ = -1;                 // owner thread only
 
   std::atomic<bool> interrupt_{false};
   absl::Mutex mu_;
