@@ -11,6 +11,8 @@
 //                       getpid, the Sentry answering each call.
 //   switch_getpid+fp    the same with PullFpState on every stop.
 //   mapfile_unmap_64k   AddressSpace::MapFile + Unmap of 64 KiB.
+//   new_address_space   Platform::NewAddressSpace (fork of a stub) and its
+//                       destruction.
 // Rounds alternate between raw and platform; each figure is the median.
 #include <sched.h>
 #include <signal.h>
@@ -134,6 +136,13 @@ int main() {
     }
     return NsPerOp(Clock::now() - start, n);
   };
+  auto new_as_loop = [&](int n) {
+    auto start = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      Check((*platform)->NewAddressSpace().ok(), "NewAddressSpace");
+    }
+    return NsPerOp(Clock::now() - start, n);
+  };
   auto map_loop = [&](int n) {
     auto start = Clock::now();
     for (int i = 0; i < n; ++i) {
@@ -146,7 +155,7 @@ int main() {
   RawSysemu raw;
   raw.Run(1000);  // warm up
   switch_loop(1000, false);
-  std::vector<double> floor, rawregs, samecpu, sw, swfp, map;
+  std::vector<double> floor, rawregs, samecpu, sw, swfp, map, newas;
   for (int r = 0; r < kRounds; ++r) {
     raw.Pin(-1);
     floor.push_back(raw.Run(kIters));
@@ -156,6 +165,7 @@ int main() {
     sw.push_back(switch_loop(kIters, false));
     swfp.push_back(switch_loop(kIters / 4, true));
     map.push_back(map_loop(kIters / 10));
+    newas.push_back(new_as_loop(20));
   }
   const double f = Median(floor);
   std::printf("%-22s %12s %8s\n", "name", "ns/op", "x floor");
@@ -168,6 +178,7 @@ int main() {
   row("switch_getpid", Median(sw));
   row("switch_getpid+fp", Median(swfp));
   row("mapfile_unmap_64k", Median(map));
+  row("new_address_space", Median(newas));
   ctx->reset();
   return 0;
 }

@@ -53,6 +53,11 @@ struct Stop {
                             // si_addr for SIGILL/SIGFPE/SIGTRAP, the call
                             // address for SIGSYS.
   AccessType access = AccessType::kUnknown;  // kFault only.
+  // kSyscall: the app did not use the 64-bit `syscall` instruction but a
+  // 32-bit entry (`int $0x80`, `sysenter`): the number and arguments follow
+  // the i386 ABI (eax; ebx, ecx, edx, esi, edi, ebp). Nothing ran on the
+  // host either way.
+  bool compat_syscall = false;
   int trapno = -1;          // kFault: x86 trap number if known (14 = #PF).
   uint64_t error_code = 0;  // kFault: x86 error code if trapno is known.
 };

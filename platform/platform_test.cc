@@ -53,6 +53,7 @@ TEST(PlatformTest, SyscallStopReportsNumberArgsAndTakesReturnValue) {
   EXPECT_EQ(cpu.syscall_no(), 1000u);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(cpu.arg(i), uint64_t(11 * (i + 1)));
   EXPECT_EQ(cpu.ip(), kCodeAddr + (two_syscalls_after_first - two_syscalls_begin));
+  EXPECT_FALSE(stop.compat_syscall);
   cpu.set_return(0x1234567890);
   ASSERT_OK_AND_ASSIGN(stop2, ctx->Switch(sb->as(), cpu));
   ASSERT_EQ(stop2.reason, StopReason::kSyscall);

@@ -111,7 +111,12 @@ absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
     if (!w.ok()) return Lost(w.status());
     if (w->syscall_stop()) {
       if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
-      return Stop{StopReason::kSyscall};
+      Stop stop{StopReason::kSyscall};
+      // `syscall` makes the CPU copy the return address into rcx; the
+      // 32-bit entries leave rcx alone. (An app can fake the 64-bit look
+      // for a 32-bit call, which only confuses itself.)
+      stop.compat_syscall = cpu.regs.rcx != cpu.regs.rip;
+      return stop;
     }
     if (w->event() != 0) continue;  // group-stop or PTRACE_INTERRUPT leftovers
     const int sig = w->stop_sig();

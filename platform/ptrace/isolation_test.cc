@@ -218,9 +218,11 @@ TEST_F(IsolationTest, Int80IsInterceptedToo) {
   ASSERT_TRUE(stop.ok()) << stop.status();
   EXPECT_EQ(stop->reason, StopReason::kSyscall);
   EXPECT_EQ(cpu.syscall_no(), 37u);
+  EXPECT_TRUE(stop->compat_syscall);
   auto next = ctx_->Switch(sb_->as(), cpu);
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(cpu.syscall_no(), 1999u);
+  EXPECT_FALSE(next->compat_syscall);
 }
 
 // --- Stubs die with their Sentry ---

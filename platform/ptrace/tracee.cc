@@ -139,15 +139,12 @@ absl::StatusOr<int64_t> Tracee::InjectSyscall(const StubPage& stub,
                   tid_, w->stop_sig(), nr);
     if (absl::Status s = Resume(PTRACE_CONT, 0); !s.ok()) return s;
   }
-  absl::StatusOr<uint64_t> rip = PeekUser(offsetof(user_regs_struct, rip));
-  if (!rip.ok()) return rip.status();
-  if (*rip != stub.syscall_return()) {
+  if (absl::Status s = GetRegs(r); !s.ok()) return s;
+  if (r.rip != stub.syscall_return()) {
     return absl::InternalError(absl::StrCat("injected syscall ", nr,
-                                            " stopped at unexpected rip ", *rip));
+                                            " stopped at unexpected rip ", r.rip));
   }
-  absl::StatusOr<uint64_t> rax = PeekUser(offsetof(user_regs_struct, rax));
-  if (!rax.ok()) return rax.status();
-  return static_cast<int64_t>(*rax);
+  return static_cast<int64_t>(r.rax);
 }
 
 }  // namespace platform::ptrace
