@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -233,7 +234,9 @@ bool Reaped(pid_t pid, std::chrono::seconds timeout) {
     int status;
     pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
     if (got == pid) return true;
-    if (got < 0 && errno == ECHILD) return kill(pid, 0) != 0;  // not ours
+    // Not (yet) our child: it is reparented to us when its parent dies.
+    // Gone altogether means someone else reaped it: dead too.
+    if (got < 0 && errno == ECHILD && kill(pid, 0) != 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return false;
@@ -253,7 +256,13 @@ SNIPPET(lifetime_spin, "lock incq 0x600000\n 1: jmp 1b\n")
   auto as2 = (*sb)->platform().NewAddressSpace();
   if (!as2.ok()) _exit(3);
   std::vector<pid_t> pids = {StubPid(**sb),
-                             dynamic_cast<PtraceAddressSpace&>(**as2).stub()->pid()};
+                             dynamic_cast<PtraceAddressSpace&>(**as2).stub()->pid(), 0};
+  // The template stub both were spawned from.
+  const std::string status = ReadFile("/proc/" + std::to_string(pids[0]) + "/status");
+  const size_t ppid = status.find("PPid:");
+  if (ppid == std::string::npos) _exit(6);
+  pids[2] = std::atoi(status.c_str() + ppid + 5);
+  if (pids[2] == getpid()) _exit(7);
   for (int i = 0; i < 3; ++i) {
     std::thread([&] {
       auto ctx = (*sb)->platform().NewContext();
@@ -284,7 +293,7 @@ TEST(StubLifetimeTest, KillingTheSentryKillsEveryStub) {
     RunDoomedSentry(fds[1]);
   }
   close(fds[1]);
-  pid_t pids[2];
+  pid_t pids[3];  // two address spaces and their template
   ASSERT_EQ(read(fds[0], pids, sizeof(pids)), ssize_t(sizeof(pids)));
   close(fds[0]);
   for (pid_t p : pids) {

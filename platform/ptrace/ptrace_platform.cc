@@ -29,11 +29,32 @@ absl::StatusOr<std::unique_ptr<Platform>> PtracePlatform::Create(
   return std::unique_ptr<Platform>(new PtracePlatform(**page, fd));
 }
 
-PtracePlatform::~PtracePlatform() { close(memfd_); }
+PtracePlatform::~PtracePlatform() {
+  tracer_.Run([&] {
+    if (template_) tracer_.AddZombie(template_->Kill());
+    template_.reset();
+  });
+  close(memfd_);
+}
+
+absl::StatusOr<std::unique_ptr<StubProcess>> PtracePlatform::SpawnStub() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!template_ || template_->dead()) {
+      if (template_) tracer_.AddZombie(template_->Kill());
+      absl::StatusOr<std::unique_ptr<StubProcess>> t = StubProcess::Fork(page_, memfd_);
+      if (!t.ok()) return t.status();
+      template_ = std::move(*t);
+    }
+    absl::StatusOr<std::unique_ptr<StubProcess>> stub = template_->Spawn();
+    if (stub.ok() || !absl::IsUnavailable(stub.status())) return stub;
+    tracer_.AddZombie(template_->Kill());  // the template died: make another
+  }
+  return absl::UnavailableError("could not spawn a stub");
+}
 
 absl::StatusOr<std::unique_ptr<AddressSpace>> PtracePlatform::NewAddressSpace() {
   absl::StatusOr<std::unique_ptr<StubProcess>> stub;
-  tracer_.Run([&] { stub = StubProcess::Fork(page_, memfd_); });
+  tracer_.Run([&] { stub = SpawnStub(); });
   if (!stub.ok()) return stub.status();
   return std::unique_ptr<AddressSpace>(std::make_unique<PtraceAddressSpace>(
       tracer_, std::shared_ptr<StubProcess>(std::move(*stub))));

@@ -1,6 +1,7 @@
 // ptrace_platform.h: the ptrace Platform (see README.md).
 //
-// Owns the stub code page (StubPage), a dup of the memory file, and the
+// Owns the stub code page (StubPage), a dup of the memory file, the
+// template stub every address space is forked from (stub.h), and the
 // TracerThread that forks and traces every stub process. Destroying it ends
 // the TracerThread, which SIGKILLs every stub (PR_SET_PDEATHSIG).
 #ifndef PLATFORM_PTRACE_PTRACE_PLATFORM_H_
@@ -9,6 +10,7 @@
 #include <memory>
 
 #include "platform/platform.h"
+#include "platform/ptrace/stub.h"
 #include "platform/ptrace/stub_page.h"
 #include "platform/ptrace/tracer_thread.h"
 
@@ -28,8 +30,13 @@ class PtracePlatform final : public Platform {
  private:
   PtracePlatform(const StubPage& page, int memfd) : page_(page), memfd_(memfd) {}
 
+  // Tracer thread only: makes a stub from the template, (re)creating the
+  // template by forking the Sentry when needed.
+  absl::StatusOr<std::unique_ptr<StubProcess>> SpawnStub();
+
   const StubPage& page_;
   const int memfd_;  // owned
+  std::unique_ptr<StubProcess> template_;  // tracer thread only
   TracerThread tracer_;
 };
 

@@ -103,8 +103,9 @@ absl::StatusOr<std::unique_ptr<StubProcess>> StubProcess::Fork(
 }
 
 absl::Status StubProcess::Init() {
+  // Spawned children inherit these options.
   if (::ptrace(PTRACE_SETOPTIONS, pid(), 0,
-             PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) != 0) {
+             PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK) != 0) {
     return absl::InternalError(absl::StrCat("PTRACE_SETOPTIONS: ", strerror(errno)));
   }
   if (absl::Status s = leader_.GetRegs(leader_regs_); !s.ok()) return s;
@@ -123,6 +124,57 @@ absl::Status StubProcess::Init() {
   for (uint64_t sig : {SIGSEGV, SIGBUS}) {
     if (absl::Status s = run("rt_sigaction", uint64_t{SYS_rt_sigaction}, sig, page_.sigaction(), 0, 8); !s.ok()) return s;
   }
+  // Dead spawned children are released without a wait by this stub.
+  if (absl::Status s = run("rt_sigaction", uint64_t{SYS_rt_sigaction}, uint64_t{SIGCHLD}, page_.sigaction_ignore(), 0, 8); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<StubProcess>> StubProcess::Spawn() {
+  if (dead()) return absl::UnavailableError("template stub was killed");
+  Regs r = leader_regs_;
+  r.rip = page_.clone();  // the child stops before it runs a single insn
+  r.rax = SYS_clone;
+  r.rdi = SIGCHLD;  // a plain fork
+  r.rsi = r.rdx = r.r10 = r.r8 = r.r12 = 0;
+  if (absl::Status s = leader_.SetRegs(r); !s.ok()) return s;
+  if (absl::Status s = leader_.Resume(PTRACE_CONT, 0); !s.ok()) return s;
+  absl::StatusOr<WaitResult> w = leader_.WaitStop();
+  if (!w.ok()) return w.status();
+  if (w->event() != PTRACE_EVENT_FORK) {
+    return absl::InternalError(absl::StrCat("template fork: wait status ", w->status));
+  }
+  unsigned long child = 0;
+  if (::ptrace(PTRACE_GETEVENTMSG, pid(), 0, &child) != 0) {
+    return absl::InternalError(absl::StrCat("PTRACE_GETEVENTMSG: ", strerror(errno)));
+  }
+  std::unique_ptr<StubProcess> stub(new StubProcess(page_, static_cast<pid_t>(child)));
+  if (absl::Status s = leader_.Resume(PTRACE_CONT, 0); !s.ok()) return s;
+  w = leader_.WaitStop();
+  if (!w.ok()) return w.status();
+  if (absl::Status s = leader_.GetRegs(r); !s.ok()) return s;
+  if (w->stop_sig() != SIGTRAP || r.rip != page_.clone_parent_return() ||
+      r.rax != child) {
+    return absl::InternalError(absl::StrCat("template fork ended at ", r.rip));
+  }
+  if (absl::Status s = stub->InitSpawned(pid()); !s.ok()) return s;
+  return stub;
+}
+
+absl::Status StubProcess::InitSpawned(pid_t parent) {
+  // Auto-attached children start with a SIGSTOP stop; it is suppressed by
+  // the first injected syscall.
+  absl::StatusOr<WaitResult> w = leader_.WaitStop();
+  if (!w.ok()) return w.status();
+  if (w->stop_sig() != SIGSTOP) {
+    return absl::InternalError(absl::StrCat("spawned stub: wait status ", w->status));
+  }
+  if (absl::Status s = leader_.GetRegs(leader_regs_); !s.ok()) return s;
+  absl::StatusOr<int64_t> r = Syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if (!r.ok()) return r.status();
+  if (absl::Status s = SyscallResultStatus(*r, "prctl(PDEATHSIG)"); !s.ok()) return s;
+  r = Syscall(SYS_getppid);  // the template may have died before the prctl
+  if (!r.ok()) return r.status();
+  if (*r != parent) return absl::UnavailableError("template stub died during spawn");
   return absl::OkStatus();
 }
 

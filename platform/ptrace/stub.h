@@ -1,12 +1,21 @@
 // stub.h: one stub process = one app address space.
 //
-// ForkStub() starts a clean stub: it holds no host descriptor except the
+// Fork() starts a clean stub from the Sentry: it holds no host descriptor except the
 // memory file at kStubMemoryFd, no signal handler or blocked signal it
 // inherited, no host mapping except the stub code page (and, later, its
 // per-thread signal stacks), runs under the seccomp filter of
 // stub_filter.h, and dies with the Sentry (PR_SET_PDEATHSIG(SIGKILL) on the
 // tracer thread, PTRACE_O_EXITKILL). Its first thread, the leader, only ever
 // runs injected syscalls; app code runs in threads made by CloneThread().
+//
+// The platform forks the Sentry once, for a template stub that never runs
+// app code, and makes every address space with Spawn(): a fork injected into
+// the template, which copies one page table instead of the Sentry's. A
+// spawned stub inherits the template's cleanliness (fds, filter, handlers)
+// and ptrace options, is auto-attached to the TracerThread, and gets
+// PR_SET_PDEATHSIG(SIGKILL) itself: it dies with the template, which dies
+// with the Sentry. The template ignores SIGCHLD, so its dead children are
+// released once the TracerThread has reaped them as their tracer.
 //
 // All methods except the accessors run on the TracerThread (the leader's
 // tracer).
@@ -33,6 +42,9 @@ class StubProcess {
   // Forks a stub holding `memfd` and returns it stopped and cleaned.
   static absl::StatusOr<std::unique_ptr<StubProcess>> Fork(
       const StubPage& page, int memfd);
+  // Makes a new stub as a fork of this one (see above). For a stub that runs
+  // no app code (the template).
+  absl::StatusOr<std::unique_ptr<StubProcess>> Spawn();
   ~StubProcess();  // kills the stub if Kill() was not called
 
   pid_t pid() const { return leader_.pid(); }
@@ -59,6 +71,7 @@ class StubProcess {
  private:
   StubProcess(const StubPage& page, pid_t pid) : page_(page), leader_(pid, pid) {}
   absl::Status Init();
+  absl::Status InitSpawned(pid_t parent);
 
   const StubPage& page_;
   Tracee leader_;

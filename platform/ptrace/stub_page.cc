@@ -104,6 +104,9 @@ absl::StatusOr<StubPage> StubPage::Install() {
   act.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | kSaRestorer;
   act.restorer = s.base_ + s.fault_;
   std::memcpy(p + kSigactionOffset, &act, sizeof(act));
+  KernelSigaction ignore = {};
+  ignore.handler = reinterpret_cast<uint64_t>(SIG_IGN);
+  std::memcpy(p + kSigactionOffset + sizeof(act), &ignore, sizeof(ignore));
   if (mprotect(page, kPageSize, PROT_READ | PROT_EXEC) != 0) {
     return absl::InternalError(absl::StrCat("mprotect stub page: ", strerror(errno)));
   }

@@ -14,7 +14,8 @@
 //                spins on `pause` until a tracer seizes it.
 //   fault        int3: the SIGSEGV/SIGBUS handler; the tracer reads the
 //                signal frame (page-fault error code, FP state) here.
-//   sigaction    data: a kernel struct sigaction for that handler.
+//   sigaction    data: a kernel struct sigaction for that handler, then
+//                one for SIG_IGN.
 #ifndef PLATFORM_PTRACE_STUB_PAGE_H_
 #define PLATFORM_PTRACE_STUB_PAGE_H_
 
@@ -47,6 +48,7 @@ class StubPage {
   uint64_t spin_end() const { return base_ + spin_end_; }
   uint64_t fault_return() const { return base_ + fault_ + 1; }
   uint64_t sigaction() const { return base_ + kSigactionOffset; }
+  uint64_t sigaction_ignore() const { return base_ + kSigactionOffset + 32; }
   uint64_t AltStackAddr(int slot) const {
     return base_ + kAltStackRegionOffset + uint64_t(slot) * kAltStackSize;
   }

@@ -112,19 +112,25 @@ TEST(StubTest, MapsNothingButStubPagesMemoryFileAndVsyscall) {
   EXPECT_EQ(stub_maps, 2) << maps;   // code page + one signal stack
 }
 
-TEST(StubTest, RunsConfinedAndTracedInItsOwnSession) {
+TEST(StubTest, RunsConfinedAndTracedOutOfOurSession) {
   auto sb = TestSandbox::Create();
   ASSERT_TRUE(sb.ok()) << sb.status();
   const pid_t pid = StubPid(**sb);
   EXPECT_EQ(StatusField(pid, "Seccomp"), "2");
   EXPECT_EQ(StatusField(pid, "NoNewPrivs"), "1");
   EXPECT_EQ(StatusField(pid, "SigBlk"), "0000000000000000");
-  EXPECT_EQ(StatusField(pid, "SigIgn"), "0000000000000000");
+  EXPECT_EQ(StatusField(pid, "SigIgn"), "0000000000010000");  // SIGCHLD only
   // Traced by a thread of this process (the TracerThread).
   const std::string tracer = StatusField(pid, "TracerPid");
   std::vector<std::string> tasks = ListDir("/proc/self/task");
   EXPECT_NE(std::find(tasks.begin(), tasks.end(), tracer), tasks.end()) << tracer;
-  EXPECT_EQ(getsid(pid), pid);
+  // Out of our session (terminal signals never reach app code): in the
+  // session of the template stub it was spawned from, a child of ours.
+  EXPECT_NE(getsid(pid), getsid(0));
+  const pid_t parent = std::stoi(StatusField(pid, "PPid"));
+  EXPECT_EQ(getsid(pid), parent);
+  EXPECT_EQ(std::stoi(StatusField(parent, "PPid")), getpid());
+  EXPECT_EQ(StatusField(parent, "Seccomp"), "2");
 }
 
 TEST(StubTest, EachContextTracesItsOwnStubThread) {
