@@ -122,6 +122,44 @@ TEST(PlatformTest, FaultReportsReadAndExec) {
   EXPECT_EQ(cpu.ip(), 0x700000u);
 }
 
+SNIPPET(ud2_then_syscall, "ud2\n mov $1007, %eax\n syscall\n")
+SNIPPET(int3_insn, "int3\n mov $1008, %eax\n syscall\n")
+SNIPPET(divide_by_zero, "xor %ecx, %ecx\n mov $1, %eax\n cltd\n idiv %ecx\n")
+
+TEST(PlatformTest, OtherSignalsAreReportedAndNotDelivered) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  ASSERT_OK(sb->LoadCode(ud2_then_syscall_begin, ud2_then_syscall_end));
+  CpuState cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(ill, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(ill.reason, StopReason::kSignal);
+  EXPECT_EQ(ill.signo, SIGILL);
+  EXPECT_EQ(ill.code, ILL_ILLOPN);
+  EXPECT_EQ(ill.fault_addr, kCodeAddr);
+  EXPECT_EQ(cpu.ip(), kCodeAddr);
+  // Not delivered: the stub lives on; skip the insn as a Sentry would.
+  cpu.regs.rip += 2;
+  ASSERT_OK_AND_ASSIGN(next, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(next.reason, StopReason::kSyscall);
+  EXPECT_EQ(cpu.syscall_no(), 1007u);
+
+  ASSERT_OK(sb->LoadCode(int3_insn_begin, int3_insn_end));
+  cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(trap, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(trap.reason, StopReason::kSignal);
+  EXPECT_EQ(trap.signo, SIGTRAP);
+  EXPECT_EQ(cpu.ip(), kCodeAddr + 1);
+  ASSERT_OK_AND_ASSIGN(next2, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(cpu.syscall_no(), 1008u);
+
+  ASSERT_OK(sb->LoadCode(divide_by_zero_begin, divide_by_zero_end));
+  cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(fpe, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(fpe.reason, StopReason::kSignal);
+  EXPECT_EQ(fpe.signo, SIGFPE);
+  EXPECT_EQ(fpe.code, FPE_INTDIV);
+}
+
 // Reads the data page, then writes it.
 SNIPPET(read_then_write, "mov (0x600000), %rax\n mov $1003, %eax\n syscall\n"
                          "movq $9, 0x600000\n mov $1004, %eax\n syscall\n")

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace platform::ptrace {
 
@@ -60,7 +61,13 @@ void TracerThread::Loop() {
     absl::MutexLock lock(&mu_);
     job->done = true;
   }
-  ReapZombies();
+  // Stubs killed just now take a moment to die; wait a little for them. A
+  // leader whose threads are still traced elsewhere cannot be reaped yet.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (ReapZombies(); !zombies_.empty() && std::chrono::steady_clock::now() < deadline;
+       ReapZombies()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace platform::ptrace
