@@ -34,7 +34,9 @@
 namespace platform {
 
 enum class StopReason {
-  kSyscall,      // cpu.syscall_no()/arg(i) hold the call; rip is past it.
+  kSyscall,      // cpu.syscall_no()/arg(i) hold the call; rip is past it;
+                 // rax reads -ENOSYS until cpu.set_return(). Never run on
+                 // the host.
   kFault,        // memory fault (host SIGSEGV/SIGBUS); rip is the faulting insn.
   kSignal,       // any other host signal (SIGILL, SIGFPE, SIGTRAP, SIGSYS...),
                  // reported and suppressed: the app never sees it.

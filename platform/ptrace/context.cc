@@ -95,7 +95,6 @@ absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
 
 void PtraceContext::FollowCpu() {
   const int here = sched_getcpu();  // vDSO/rseq: no syscall
-
   if (here < 0 || here == bound_cpu_) return;
   cpu_set_t set;
   CPU_ZERO(&set);
