@@ -31,7 +31,7 @@ constexpr const char* kAllowed[] = {
     "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq",
     "sched_yield", "sched_getaffinity", "exit", "exit_group",
     // Signals and time, as glibc and the C++ runtime use them.
-    "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "clock_gettime", "gettimeofday",
+    "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", "sigaltstack", "restart_syscall", "clock_gettime", "gettimeofday",
     "nanosleep", "clock_nanosleep",
     // Identity.
     "getpid", "gettid", "geteuid", "getegid", "getuid", "getgid", "getrandom",
