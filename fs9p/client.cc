@@ -33,7 +33,8 @@ absl::StatusOr<Rversion> Negotiate(int sock, uint32_t msize, const std::string& 
   if (!rf.ok()) return rf.status();
   absl::StatusOr<Frame> f = DecodeFrame(rf->bytes, msize);
   if (!f.ok()) return f.status();
-  if (auto* e = std::get_if<Rlerror>(&f->msg)) return ErrnoError(e->ecode, "Tversion");
+  // Some servers (diod) refuse a version string with an Rlerror.
+  if (std::holds_alternative<Rlerror>(f->msg)) return Rversion{msize, "unknown"};
   auto* rv = std::get_if<Rversion>(&f->msg);
   if (rv == nullptr || f->tag != kNoTag) return absl::DataLossError("bad reply to Tversion");
   return *rv;
