@@ -120,6 +120,14 @@ TEST(PlatformTest, FaultReportsReadAndExec) {
   EXPECT_EQ(stop2.fault_addr, 0x700000u);
   EXPECT_EQ(stop2.access, AccessType::kExec);
   EXPECT_EQ(cpu.ip(), 0x700000u);
+
+  // Mapped but not executable: an exec fault on a present page.
+  ASSERT_OK(sb->as().MapFile(0x700000, 4096, PROT_READ | PROT_WRITE, 2 << 20));
+  cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(stop3, ctx->Switch(sb->as(), cpu));
+  ASSERT_EQ(stop3.reason, StopReason::kFault);
+  EXPECT_EQ(stop3.code, SEGV_ACCERR);
+  EXPECT_EQ(stop3.access, AccessType::kExec);
 }
 
 SNIPPET(ud2_then_syscall, "ud2\n mov $1007, %eax\n syscall\n")
