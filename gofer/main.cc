@@ -11,6 +11,7 @@
 // the client hung up, 1 for bad flags or a failed setup, 2 for a protocol
 // error on --fd.
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -113,6 +114,8 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(std::string(s.message()));
     root = "/";
   }
+  // Modes are the client's to decide (it applies the app's umask itself).
+  umask(0);
   // Without confinement nothing remounted the root read-only: enforce it here.
   absl::StatusOr<std::unique_ptr<gofer::FileServer>> fs =
       gofer::FileServer::Create(root, {.read_only = f.read_only && f.no_confine});

@@ -29,7 +29,7 @@ constexpr const char* kAllowed[] = {
     "sendmsg", "recvmsg", "accept4", "shutdown",
     // Memory and threads.
     "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq",
-    "sched_yield", "sched_getaffinity", "exit", "exit_group",
+    "sched_yield", "sched_getaffinity", "sched_getparam", "sched_getscheduler", "exit", "exit_group",
     // Signals and time, as glibc and the C++ runtime use them.
     "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", "sigaltstack", "restart_syscall", "clock_gettime", "gettimeofday",
     "nanosleep", "clock_nanosleep",

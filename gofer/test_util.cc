@@ -97,7 +97,7 @@ std::unique_ptr<Session> Session::Spawn(const std::string& binary, std::vector<s
   b.reset();
   absl::StatusOr<std::unique_ptr<fs9p::Client>> c = fs9p::Client::Connect(std::move(a), co);
   EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok()) return s;
+  if (!c.ok()) return nullptr;  // the destructor kills and reaps the child
   s->client_ = *std::move(c);
   return s;
 }
