@@ -1,6 +1,7 @@
 #include "gofer/confine.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/unique_fd.h"
 #include "fs9p/errors.h"
 
 namespace gofer {
@@ -38,9 +41,24 @@ absl::Status RemountReadOnly(const std::string& path) {
   return Mount("", path, MS_REMOUNT | MS_BIND | MS_RDONLY);
 }
 
+// An O_PATH fd of `rel` beneath `root`, resolved with no symlinks at all.
+absl::StatusOr<base::UniqueFd> OpenBeneath(const std::string& root, const std::string& rel) {
+  base::UniqueFd r(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!r) return ErrnoError(errno, "open " + root);
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, r.get(), rel.c_str(), &how, sizeof(how));
+  if (fd < 0) return ErrnoError(errno, "open mount target " + rel);
+  return base::UniqueFd(static_cast<int>(fd));
+}
+
+std::string ProcFd(const base::UniqueFd& fd) { return absl::StrCat("/proc/self/fd/", fd.get()); }
+
 // Creates `path` under `root` (a directory, or an empty file if `source` is
-// not a directory), component by component, never following symlinks, so a
-// rootfs symlink cannot redirect a mount target outside the root.
+// not a directory), component by component; returns it relative to `root`.
+// Mounting then goes through an fd opened beneath the root without
+// symlinks, so a rootfs symlink cannot redirect a mount outside the root.
 absl::StatusOr<std::string> MakeTarget(const std::string& root, const std::string& target,
                                        bool dir) {
   std::vector<std::string> parts = absl::StrSplit(target, '/', absl::SkipEmpty());
@@ -66,7 +84,7 @@ absl::StatusOr<std::string> MakeTarget(const std::string& root, const std::strin
       close(fd);
     }
   }
-  return path;
+  return absl::StrJoin(parts, "/");
 }
 
 }  // namespace
@@ -86,19 +104,32 @@ absl::Status Confine(const ConfineOptions& o) {
   char real[PATH_MAX];
   if (!realpath(o.root.c_str(), real)) return ErrnoError(errno, "realpath " + o.root);
   const std::string root = real;
-  if (absl::Status s = Mount(root, root, MS_BIND | MS_REC); !s.ok()) return s;
-  if (o.read_only) {
-    if (absl::Status s = RemountReadOnly(root); !s.ok()) return s;
-  }
+  // Mount targets are made first, while the rootfs is still writable.
+  std::vector<std::string> targets;
   for (const ExtraMount& m : o.mounts) {
     struct stat st;
     if (stat(m.source.c_str(), &st) != 0) return ErrnoError(errno, "mount source " + m.source);
     absl::StatusOr<std::string> target = MakeTarget(root, m.target, S_ISDIR(st.st_mode));
     if (!target.ok()) return target.status();
-    if (absl::Status s = Mount(m.source, *target, MS_BIND | MS_REC); !s.ok()) return s;
-    if (m.read_only) {
-      if (absl::Status s = RemountReadOnly(*target); !s.ok()) return s;
-    }  // else a bind keeps its source's flags: rw even inside a ro root
+    targets.push_back(*target);
+  }
+  if (absl::Status s = Mount(root, root, MS_BIND | MS_REC); !s.ok()) return s;
+  if (o.read_only) {
+    if (absl::Status s = RemountReadOnly(root); !s.ok()) return s;
+  }
+  // A bind keeps its source's flags: rw even inside a ro root unless asked.
+  for (size_t i = 0; i < o.mounts.size(); ++i) {
+    absl::StatusOr<base::UniqueFd> at = OpenBeneath(root, targets[i]);
+    if (!at.ok()) return at.status();
+    if (absl::Status s = Mount(o.mounts[i].source, ProcFd(*at), MS_BIND | MS_REC); !s.ok()) {
+      return s;
+    }
+    if (o.mounts[i].read_only) {
+      // Reopened: now the top of the new mount.
+      absl::StatusOr<base::UniqueFd> top = OpenBeneath(root, targets[i]);
+      if (!top.ok()) return top.status();
+      if (absl::Status s = RemountReadOnly(ProcFd(*top)); !s.ok()) return s;
+    }
   }
   if (chdir(root.c_str()) != 0) return ErrnoError(errno, "chdir " + root);
   if (syscall(SYS_pivot_root, ".", ".") != 0) return ErrnoError(errno, "pivot_root");
