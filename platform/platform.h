@@ -66,6 +66,8 @@ struct Stop {
 
 class AddressSpace {
  public:
+  // Destroying an AddressSpace ends its app threads: a Switch running in it
+  // returns UnavailableError; the Contexts stay usable in other spaces.
   virtual ~AddressSpace() = default;
 
   // Maps [addr, addr+len) to [offset, offset+len) of the sandbox memory file,

@@ -529,5 +529,29 @@ TEST(PlatformTest, ContextMovesBetweenAddressSpacesKeepingFp) {
   EXPECT_EQ(cpu.syscall_no(), 1011u);
 }
 
+TEST(PlatformTest, AddressSpaceDeathEndsARunningSwitchAndFreesTheContext) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK_AND_ASSIGN(as1, sb->platform().NewAddressSpace());
+  ASSERT_OK(as1->MapFile(kCodeAddr, 4096, PROT_READ | PROT_EXEC, testing::kCodeOffset));
+  ASSERT_OK(as1->MapFile(kDataAddr, 4096, PROT_READ | PROT_WRITE, kDataOffset));
+  ASSERT_OK(sb->LoadCode(spin_begin, spin_end));
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  auto* flag = reinterpret_cast<std::atomic<uint64_t>*>(sb->data());
+  std::thread killer([&] {
+    while (flag->load() == 0) std::this_thread::yield();  // app is running
+    as1.reset();  // SIGKILLs the stub under the running Switch
+  });
+  CpuState cpu = CodeState();
+  absl::StatusOr<Stop> stop = ctx->Switch(*as1, cpu);
+  killer.join();
+  EXPECT_TRUE(absl::IsUnavailable(stop.status())) << stop.status();
+  // The same Context goes on in another address space.
+  ASSERT_OK(sb->LoadCode(two_syscalls_begin, two_syscalls_end));
+  cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(next, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(next.reason, StopReason::kSyscall);
+  EXPECT_EQ(cpu.syscall_no(), 1000u);
+}
+
 }  // namespace
 }  // namespace platform

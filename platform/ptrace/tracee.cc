@@ -91,13 +91,6 @@ absl::Status Tracee::GetSiginfo(siginfo_t& info) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> Tracee::PeekUser(size_t offset) const {
-  errno = 0;
-  long v = ::ptrace(PTRACE_PEEKUSER, tid_, offset, nullptr);
-  if (errno != 0) return Errno("PTRACE_PEEKUSER", errno);
-  return static_cast<uint64_t>(v);
-}
-
 absl::Status Tracee::PokeData(uint64_t addr, uint64_t word) const {
   if (::ptrace(PTRACE_POKEDATA, tid_, addr, word) != 0) {
     return Errno("PTRACE_POKEDATA", errno);

@@ -46,7 +46,6 @@ class Tracee {
   absl::Status GetFp(CpuState& cpu) const;  // sets cpu's fp_valid
   absl::Status SetFp(const CpuState& cpu) const;
   absl::Status GetSiginfo(siginfo_t& info) const;
-  absl::StatusOr<uint64_t> PeekUser(size_t offset) const;
   absl::Status PokeData(uint64_t addr, uint64_t word) const;
 
   // Resumes with ptrace request `req` (PTRACE_CONT, PTRACE_SYSEMU...),
