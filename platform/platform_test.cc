@@ -205,6 +205,21 @@ TEST(PlatformTest, ProtectAndUnmapTakeEffect) {
   EXPECT_EQ(sb->data()[0], 9);
 }
 
+TEST(PlatformTest, AccessBeyondTheMemoryFileIsABusFault) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  ASSERT_OK(sb->LoadCode(write_unmapped_begin, write_unmapped_end));
+  // The page at 0x700000 maps past the end of the file.
+  ASSERT_OK(sb->as().MapFile(0x700000, 4096, PROT_READ | PROT_WRITE, testing::kFileSize));
+  CpuState cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(stop, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(stop.reason, StopReason::kFault);
+  EXPECT_EQ(stop.signo, SIGBUS);
+  EXPECT_EQ(stop.code, BUS_ADRERR);
+  EXPECT_EQ(stop.fault_addr, 0x700000u);
+  EXPECT_EQ(stop.access, AccessType::kWrite);
+}
+
 TEST(PlatformTest, BadRangesAreRejected) {
   ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
   const uint64_t max = sb->platform().MaxUserAddress();
