@@ -2,6 +2,7 @@
 #include "platform/ptrace/stub.h"
 
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -187,6 +188,7 @@ absl::StatusOr<int64_t> StubProcess::Syscall(uint64_t nr, uint64_t a0,
                                              uint64_t a3, uint64_t a4,
                                              uint64_t a5) {
   if (dead()) return absl::UnavailableError("stub process was killed");
+  FollowCpu();
   return leader_.InjectSyscall(page_, leader_regs_, nr, a0, a1, a2, a3, a4, a5);
 }
 
@@ -224,6 +226,15 @@ absl::StatusOr<pid_t> StubProcess::CloneThread(int slot) {
   }
   if (absl::Status s = SyscallResultStatus(r.rax, "clone"); !s.ok()) return s;
   return static_cast<pid_t>(r.rax);
+}
+
+void StubProcess::FollowCpu() {
+  const int here = sched_getcpu();
+  if (here < 0 || here == bound_cpu_) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(here, &set);
+  if (sched_setaffinity(pid(), sizeof(set), &set) == 0) bound_cpu_ = here;
 }
 
 pid_t StubProcess::Kill() {

@@ -72,12 +72,15 @@ class StubProcess {
   StubProcess(const StubPage& page, pid_t pid) : page_(page), leader_(pid, pid) {}
   absl::Status Init();
   absl::Status InitSpawned(pid_t parent);
+  // Pins the leader to the CPU the tracer thread runs on (see Context).
+  void FollowCpu();
 
   const StubPage& page_;
   Tracee leader_;
   Regs leader_regs_ = {};
   std::atomic<bool> dead_{false};
   std::bitset<kMaxStubThreads> slot_mapped_;  // tracer thread only
+  int bound_cpu_ = -1;                         // tracer thread only
 
   absl::Mutex mu_;
   std::bitset<kMaxStubThreads> slot_used_ ABSL_GUARDED_BY(mu_);
