@@ -220,6 +220,23 @@ TEST(PlatformTest, AccessBeyondTheMemoryFileIsABusFault) {
   EXPECT_EQ(stop.access, AccessType::kWrite);
 }
 
+// A non-canonical address: #GP, not #PF; no address, no access type.
+SNIPPET(general_protection, "mov $0x8000000000000000, %rax\n mov (%rax), %rbx\n")
+
+TEST(PlatformTest, GeneralProtectionFaultHasNoAccessType) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  ASSERT_OK(sb->LoadCode(general_protection_begin, general_protection_end));
+  CpuState cpu = CodeState();
+  ASSERT_OK_AND_ASSIGN(stop, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(stop.reason, StopReason::kFault);
+  EXPECT_EQ(stop.signo, SIGSEGV);
+  EXPECT_EQ(stop.code, SI_KERNEL);
+  EXPECT_EQ(stop.trapno, 13);
+  EXPECT_EQ(stop.access, AccessType::kUnknown);
+  EXPECT_EQ(cpu.ip(), kCodeAddr + 10);
+}
+
 TEST(PlatformTest, BadRangesAreRejected) {
   ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
   const uint64_t max = sb->platform().MaxUserAddress();
