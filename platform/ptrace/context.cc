@@ -224,8 +224,9 @@ absl::Status PtraceContext::Seize(pid_t tid) {
   if (::ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
     return Lost(absl::UnavailableError(absl::StrCat("PTRACE_INTERRUPT: ", strerror(errno))));
   }
-  // The thread may still be on its way to the spin loop (it first runs
-  // sigaltstack): single-step it there. Each step leaves it stopped.
+  // The thread may still be on its way to its pause() loop (it first runs
+  // sigaltstack): single-step it to the loop's first instruction, never
+  // into the pause() itself. Each step leaves it stopped.
   const StubPage& page = stub_->page();
   for (int i = 0; i < kMaxSteps; ++i) {
     absl::StatusOr<WaitResult> w = thread_.WaitStop();

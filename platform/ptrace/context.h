@@ -3,8 +3,8 @@
 // A Context is bound to the host thread that created it (the thread rule of
 // platform.h): that thread is the ptrace tracer of the Context's stub
 // thread. On the first Switch into an address space, the Context asks the
-// TracerThread to clone a new thread in that stub (untraced, spinning in
-// the stub page), then PTRACE_SEIZEs and PTRACE_INTERRUPTs it itself. A
+// TracerThread to clone a new thread in that stub (untraced, asleep in
+// pause() in the stub page), then PTRACE_SEIZEs and PTRACE_INTERRUPTs it itself. A
 // Switch into a different address space moves the app thread: the old stub
 // thread exits, a new one is made, and the FP state is carried over.
 //

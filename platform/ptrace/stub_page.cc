@@ -33,7 +33,8 @@ platform_stub_clone:
   syscall
   mov %rax, %r13
 platform_stub_spin:
-  pause
+  mov $34, %eax           /* pause(): sleep until a tracer seizes us */
+  syscall
   jmp platform_stub_spin
 platform_stub_spin_end:
 platform_stub_clone_parent:

@@ -11,7 +11,7 @@
 //   syscall      `syscall; int3`: syscall injection; stops after the call.
 //   clone        `syscall; ...`: injected clone. The parent continues to an
 //                int3; the child calls sigaltstack(r12) (result in r13) and
-//                spins on `pause` until a tracer seizes it.
+//                sleeps in pause() (a loop) until a tracer seizes it.
 //   fault        int3: the SIGSEGV/SIGBUS handler; the tracer reads the
 //                signal frame (page-fault error code, FP state) here.
 //   sigaction    data: a kernel struct sigaction for that handler, then
