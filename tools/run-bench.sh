@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark binary, one after another (they measure
+# wall time: run them on an otherwise idle machine).
+set -euo pipefail
+build=${1:-build}
+shift || true
+for b in platform_bench fs9p_bench; do
+  if [ -x "$build/bench/$b" ]; then
+    echo "== $b"
+    "$build/bench/$b" "$@"
+    echo
+  fi
+done

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make run`: the gofer serves examples/rootfs (confined, read-only) on a
+# unix socket, and the project's own 9P client lists it and reads a file.
+set -euo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/sandbox-run.XXXXXX)
+sock="$work/gofer.sock"
+"$build/gofer/gofer" --root "$root/examples/rootfs" --ro --socket "$sock" 2>"$work/gofer.log" &
+gofer=$!
+trap 'kill $gofer 2>/dev/null; wait $gofer 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+[ -S "$sock" ] || { echo "run: gofer did not start:"; cat "$work/gofer.log"; exit 1; }
+echo "\$ 9p-ls /            (gofer serving examples/rootfs read-only, confined)"
+"$build/tools/9p-ls" --socket "$sock"
+echo "\$ 9p-ls /etc"
+"$build/tools/9p-ls" --socket "$sock" etc
+echo "\$ 9p-ls --cat etc/hostname"
+"$build/tools/9p-ls" --socket "$sock" --cat etc/hostname
