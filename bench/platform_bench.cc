@@ -10,7 +10,11 @@
 //   switch_getpid       Context::Switch round trip of a snippet looping on
 //                       getpid, the Sentry answering each call.
 //   switch_getpid+fp    the same with PullFpState on every stop.
-//   mapfile_unmap_64k   AddressSpace::MapFile + Unmap of 64 KiB.
+//   mapfile_unmap_64k   AddressSpace::MapFile + Unmap of 64 KiB from the
+//                       thread of a Context bound to the address space (the
+//                       syscalls run in its stub thread).
+//     ...from_no_ctx    the same from a thread without one (they go
+//                       through the platform's tracer thread).
 //   new_address_space   Platform::NewAddressSpace (fork of a stub) and its
 //                       destruction.
 // Rounds alternate between raw and platform, so load from other processes
@@ -31,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "platform/platform.h"
@@ -159,7 +164,12 @@ int main() {
   RawSysemu raw;
   raw.Run(1000);  // warm up
   switch_loop(1000, false);
-  std::vector<double> floor, rawregs, samecpu, sw, swfp, map, newas;
+  auto map_loop_elsewhere = [&](int n) {  // from a thread without a Context
+    double ns = 0;
+    std::thread([&] { ns = map_loop(n); }).join();
+    return ns;
+  };
+  std::vector<double> floor, rawregs, samecpu, sw, swfp, map, map2, newas;
   for (int r = 0; r < kRounds; ++r) {
     raw.Pin(-1);
     floor.push_back(raw.Run(kIters));
@@ -169,6 +179,7 @@ int main() {
     sw.push_back(switch_loop(kIters, false));
     swfp.push_back(switch_loop(kIters / 4, true));
     map.push_back(map_loop(kIters / 20));
+    map2.push_back(map_loop_elsewhere(kIters / 20));
     newas.push_back(new_as_loop(10));
   }
   const double f = Median(floor);
@@ -184,6 +195,7 @@ int main() {
   row("switch_getpid", sw);
   row("switch_getpid+fp", swfp);
   row("mapfile_unmap_64k", map);
+  row("  ...from_no_ctx", map2);
   row("new_address_space", newas);
   ctx->reset();
   return 0;

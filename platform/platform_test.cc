@@ -445,6 +445,34 @@ TEST(PlatformTest, EveryGeneralRegisterRoundTripsThroughAFault) {
   EXPECT_TRUE(cpu.fp_valid());  // a fault brings the FP state along
 }
 
+// Address-space changes made by a task between its Switches run in its own
+// stub thread; the app's registers and FP state must not notice.
+TEST(PlatformTest, MappingChangesBetweenSwitchesKeepAppState) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK(sb->LoadCode(just_syscall_begin, just_syscall_end));
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  CpuState in = CodeState();
+  in.regs.rax = 1012;
+  in.regs.rbx = 0xb0b0b0b0;
+  in.regs.r12 = 0x12121212;
+  FillYmm(in, 21);
+  CpuState cpu = in;
+  ASSERT_OK_AND_ASSIGN(stop, ctx->Switch(sb->as(), cpu));
+  ASSERT_EQ(cpu.syscall_no(), 1012u);
+  ASSERT_FALSE(cpu.fp_valid());  // the FP state is in the stub thread
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK(sb->as().MapFile(0x10000000, 64 << 10, PROT_READ | PROT_WRITE, 4 << 20));
+    ASSERT_OK(sb->as().Protect(0x10000000, 4096, PROT_READ));
+    ASSERT_OK(sb->as().Unmap(0x10000000, 64 << 10));
+  }
+  ASSERT_OK_AND_ASSIGN(stop2, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(cpu.syscall_no(), 1005u);
+  EXPECT_EQ(cpu.regs.rbx, 0xb0b0b0b0u);
+  EXPECT_EQ(cpu.regs.r12, 0x12121212u);
+  ASSERT_OK(ctx->PullFpState(cpu));
+  ExpectSameVectorState(in, cpu);
+}
+
 // The app sets xmm0 and ymm1 itself; the Sentry must see it after a pull.
 SNIPPET(set_vectors, "pcmpeqd %xmm0, %xmm0\n vpcmpeqd %ymm1, %ymm1, %ymm1\n"
                      "mov $1006, %eax\n syscall\n")

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "absl/strings/str_cat.h"
+#include "platform/ptrace/context.h"
 
 namespace platform::ptrace {
 namespace {
@@ -33,6 +34,12 @@ absl::Status PtraceAddressSpace::Call(const char* what, uint64_t nr,
                                       uint64_t a0, uint64_t a1, uint64_t a2,
                                       uint64_t a3, uint64_t a4, uint64_t a5) {
   absl::StatusOr<int64_t> r;
+  // Fast path: the calling task's own stub thread in this address space.
+  // (On failure fall back: these calls are idempotent.)
+  if (PtraceContext* ctx = PtraceContext::OwnedOnThisThread(stub_.get())) {
+    r = ctx->InjectSyscall(nr, a0, a1, a2, a3, a4, a5);
+    if (r.ok()) return SyscallResultStatus(*r, what);
+  }
   tracer_.Run([&] { r = stub_->Syscall(nr, a0, a1, a2, a3, a4, a5); });
   if (!r.ok()) return r.status();
   return SyscallResultStatus(*r, what);

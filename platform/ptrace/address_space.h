@@ -1,9 +1,11 @@
 // address_space.h: the ptrace platform's AddressSpace, one stub process.
 //
-// Map/unmap/protect are syscalls injected into the stub's leader thread on
-// the TracerThread (the leader's only possible tracer), so they are
-// thread-safe and their effects are visible to every thread of the stub as
-// soon as they return. Destroying the AddressSpace SIGKILLs the stub; any
+// Map/unmap/protect are syscalls injected into the stub: into the calling
+// thread's own stub thread if it owns a Context bound to this address space
+// (the usual case: a task changing its own mm), else into the stub's leader
+// on the TracerThread (the leader's only possible tracer). Either way they
+// are thread-safe and their effects are visible to every thread of the stub
+// as soon as they return. Destroying the AddressSpace SIGKILLs the stub; any
 // Context still bound to it then gets UnavailableError from Switch until it
 // is switched into another address space.
 #ifndef PLATFORM_PTRACE_ADDRESS_SPACE_H_

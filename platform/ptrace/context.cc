@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 #include <sched.h>
+
+#include <algorithm>
+#include <vector>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,6 +34,9 @@ pid_t CurrentTid() {
   return cached_tid;
 }
 
+// The Contexts this host thread owns (weak: see PtraceContext::self_).
+thread_local std::vector<std::weak_ptr<PtraceContext*>> owned_contexts;
+
 bool HasFaultAddr(int sig) {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
          sig == SIGTRAP;
@@ -38,7 +44,42 @@ bool HasFaultAddr(int sig) {
 
 }  // namespace
 
+PtraceContext::PtraceContext(pid_t owner_tid)
+    : owner_tid_(owner_tid), self_(std::make_shared<PtraceContext*>(this)) {
+  auto expired = [](const std::weak_ptr<PtraceContext*>& w) { return w.expired(); };
+  owned_contexts.erase(
+      std::remove_if(owned_contexts.begin(), owned_contexts.end(), expired),
+      owned_contexts.end());
+  owned_contexts.push_back(self_);
+}
+
+PtraceContext* PtraceContext::OwnedOnThisThread(const StubProcess* stub) {
+  for (const std::weak_ptr<PtraceContext*>& w : owned_contexts) {
+    std::shared_ptr<PtraceContext*> self = w.lock();
+    if (!self) continue;
+    PtraceContext* ctx = *self;
+    if (ctx->stub_.get() == stub && !ctx->thread_dead_ && !stub->dead() &&
+        ctx->owner_tid_ == CurrentTid()) {
+      return ctx;
+    }
+  }
+  return nullptr;
+}
+
+absl::StatusOr<int64_t> PtraceContext::InjectSyscall(uint64_t nr, uint64_t a0,
+                                                     uint64_t a1, uint64_t a2,
+                                                     uint64_t a3, uint64_t a4,
+                                                     uint64_t a5) {
+  if (absl::Status s = CheckThread(); !s.ok()) return s;
+  if (!stub_ || thread_dead_) return absl::FailedPreconditionError("no stub thread");
+  absl::StatusOr<int64_t> r =
+      thread_.InjectSyscall(stub_->page(), inject_base_, nr, a0, a1, a2, a3, a4, a5);
+  if (!r.ok()) return Lost(r.status());
+  return r;
+}
+
 PtraceContext::~PtraceContext() {
+  self_.reset();  // unregisters
   if (!stub_) return;
   if (CurrentTid() != owner_tid_) {
     spdlog::error("ptrace Context destroyed off its owning thread; its stub "
@@ -238,6 +279,7 @@ absl::Status PtraceContext::Seize(pid_t tid) {
         return absl::InternalError(absl::StrCat(
             "stub thread sigaltstack failed: ", static_cast<int64_t>(regs.r13)));
       }
+      inject_base_ = regs;
       return absl::OkStatus();
     }
     if (absl::Status s = thread_.Resume(PTRACE_SINGLESTEP, 0); !s.ok()) return Lost(s);

@@ -43,7 +43,8 @@ inline constexpr int kInterruptSignal = SIGURG;
 
 class PtraceContext final : public Context {
  public:
-  explicit PtraceContext(pid_t owner_tid) : owner_tid_(owner_tid) {}
+  // Must be called on the owning thread.
+  explicit PtraceContext(pid_t owner_tid);
   ~PtraceContext() override;
 
   absl::StatusOr<Stop> Switch(AddressSpace& as, CpuState& cpu) override;
@@ -52,6 +53,20 @@ class PtraceContext final : public Context {
 
   // For tests: the stub thread currently bound (0 if none).
   pid_t stub_tid() const { return thread_.tid(); }
+
+  // For PtraceAddressSpace: a Context owned by the calling host thread and
+  // bound to a live thread of `stub`, or null. Such a Context can run an
+  // injected syscall in its own stub thread between two Switches, which is
+  // twice as fast as going through the TracerThread and runs in parallel
+  // with other tasks. The returned pointer is valid until the calling
+  // thread destroys that Context.
+  static PtraceContext* OwnedOnThisThread(const StubProcess* stub);
+  // Runs syscall `nr` in the bound stub thread; returns its raw result.
+  // Preconditions: owner thread, bound, not inside Switch. The app's
+  // registers live in the CpuState, so nothing is lost; FP is untouched.
+  absl::StatusOr<int64_t> InjectSyscall(uint64_t nr, uint64_t a0, uint64_t a1,
+                                        uint64_t a2, uint64_t a3, uint64_t a4,
+                                        uint64_t a5);
 
  private:
   absl::Status CheckThread() const;
@@ -70,7 +85,12 @@ class PtraceContext final : public Context {
   absl::Status Lost(absl::Status s);
 
   const pid_t owner_tid_;
+  // Registered in the owner thread's list of Contexts (OwnedOnThisThread)
+  // as a weak reference, so a Context destroyed off its thread (a misuse)
+  // leaves no dangling pointer there.
+  std::shared_ptr<PtraceContext*> self_;
   std::shared_ptr<StubProcess> stub_;  // owner thread only
+  Regs inject_base_ = {};              // owner thread only: valid regs to inject from
   Tracee thread_;                      // owner thread only
   int slot_ = -1;                      // owner thread only
   bool thread_dead_ = false;           // owner thread only: needs reaping
