@@ -197,9 +197,16 @@ absl::StatusOr<Stop> PtraceContext::HandleFault(int sig, const siginfo_t& info,
       break;
     }
     if (w->stop_sig() == sig) {
-      // The kernel could not build the frame and forced `sig` with the
-      // default action. Do not deliver it; report what we know.
+      // The kernel could not build the frame (signal stack unusable) and
+      // forced `sig` after resetting its handler to the default for the
+      // whole stub. Suppress it, re-arm the handlers, report what we know.
       spdlog::error("stub thread {}: signal frame setup failed", thread_.tid());
+      for (uint64_t s : {SIGSEGV, SIGBUS}) {
+        absl::StatusOr<int64_t> r = thread_.InjectSyscall(
+            stub_->page(), inject_base_, SYS_rt_sigaction, s, stub_->page().sigaction(), 0, 8);
+        if (!r.ok()) return Lost(r.status());
+        if (absl::Status st = SyscallResultStatus(*r, "rt_sigaction"); !st.ok()) return st;
+      }
       return stop;
     }
     // Anything else (an Interrupt's signal): suppress; the flag stays set.

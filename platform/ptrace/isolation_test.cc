@@ -26,6 +26,7 @@
 #include "platform/platform.h"
 #include "platform/ptrace/address_space.h"
 #include "platform/ptrace/context.h"
+#include "platform/ptrace/stub_page.h"
 #include "platform/testing/snippet.h"
 
 namespace platform::ptrace {
@@ -224,6 +225,36 @@ TEST_F(IsolationTest, Int80IsInterceptedToo) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(cpu.syscall_no(), 1999u);
   EXPECT_FALSE(next->compat_syscall);
+}
+
+// If the kernel cannot write the fault's signal frame, it resets the stub's
+// SIGSEGV handler to the default; the platform must re-arm it, or the next
+// fault would kill the whole stub.
+SNIPPET(fault_twice, "movq $7, 0x700000\n mov $1999, %eax\n syscall\n")
+
+TEST_F(IsolationTest, UnusableSignalStackIsSurvived) {
+  CpuState cpu = CodeState();
+  cpu.regs.rax = 1000;  // one_syscall first: binds a stub thread (slot 0)
+  ASSERT_TRUE(ctx_->Switch(sb_->as(), cpu).ok());
+  ASSERT_TRUE(sb_->LoadCode(fault_twice_begin, fault_twice_end).ok());
+  auto& pctx = dynamic_cast<PtraceContext&>(*ctx_);
+  const StubPage& page = **StubPage::Get();
+  auto r = pctx.InjectSyscall(SYS_mprotect, page.AltStackAddr(0), kAltStackSize,
+                              PROT_READ, 0, 0, 0);
+  ASSERT_TRUE(r.ok() && *r == 0) << (r.ok() ? *r : -1);
+  cpu = CodeState();
+  auto first = ctx_->Switch(sb_->as(), cpu);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->reason, StopReason::kFault);
+  EXPECT_EQ(first->fault_addr, 0x700000u);
+  EXPECT_EQ(first->access, AccessType::kUnknown);  // no frame to read
+  r = pctx.InjectSyscall(SYS_mprotect, page.AltStackAddr(0), kAltStackSize,
+                         PROT_READ | PROT_WRITE, 0, 0, 0);
+  ASSERT_TRUE(r.ok() && *r == 0);
+  auto second = ctx_->Switch(sb_->as(), cpu);  // the same fault again
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->reason, StopReason::kFault);
+  EXPECT_EQ(second->access, AccessType::kWrite);
 }
 
 // --- Stubs die with their Sentry ---
