@@ -5,6 +5,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <vector>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -72,6 +74,7 @@ absl::StatusOr<int64_t> PtraceContext::InjectSyscall(uint64_t nr, uint64_t a0,
                                                      uint64_t a5) {
   if (absl::Status s = CheckThread(); !s.ok()) return s;
   if (!stub_ || thread_dead_) return absl::FailedPreconditionError("no stub thread");
+  shadow_valid_ = false;
   absl::StatusOr<int64_t> r =
       thread_.InjectSyscall(stub_->page(), inject_base_, nr, a0, a1, a2, a3, a4, a5);
   if (!r.ok()) return Lost(r.status());
@@ -113,7 +116,8 @@ absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
   if (interrupt_.exchange(false)) return interrupted;
   if (absl::Status s = BindTo(*pas, cpu); !s.ok()) return s;
   FollowCpu();
-  if (absl::Status s = thread_.SetRegs(cpu.regs); !s.ok()) return Lost(s);
+  if (absl::Status s = LoadRegs(cpu); !s.ok()) return Lost(s);
+  shadow_valid_ = false;  // set again by Run at a stop whose regs it read
   if (cpu.fp_dirty()) {
     if (absl::Status s = thread_.SetFp(cpu); !s.ok()) return Lost(s);
     cpu.set_fp_flags(/*valid=*/true, /*dirty=*/false);
@@ -134,6 +138,23 @@ absl::StatusOr<Stop> PtraceContext::Switch(AddressSpace& as, CpuState& cpu) {
   return stop;
 }
 
+absl::Status PtraceContext::LoadRegs(const CpuState& cpu) {
+  const uint64_t rax = cpu.regs.rax;
+  // -ERESTARTSYS..-ERESTART_RESTARTBLOCK with the kernel's orig_rax still
+  // >= 0 would let the kernel rewind rip: SetRegs clears orig_rax.
+  const bool restart_code = rax >= uint64_t(-516) && rax <= uint64_t(-512);
+  if (shadow_valid_ && !restart_code) {
+    Regs want = cpu.regs;
+    want.rax = shadow_.rax;
+    want.orig_rax = shadow_.orig_rax;
+    if (std::memcmp(&want, &shadow_, sizeof(Regs)) == 0) {
+      if (rax == shadow_.rax) return absl::OkStatus();
+      return thread_.PokeUser(offsetof(Regs, rax), rax);
+    }
+  }
+  return thread_.SetRegs(cpu.regs);
+}
+
 void PtraceContext::FollowCpu() {
   const int here = sched_getcpu();  // vDSO/rseq: no syscall
   if (here < 0 || here == bound_cpu_) return;
@@ -151,6 +172,8 @@ absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
     if (!w.ok()) return Lost(w.status());
     if (w->syscall_stop()) {
       if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
+      shadow_ = cpu.regs;
+      shadow_valid_ = true;
       Stop stop{StopReason::kSyscall};
       // `syscall` makes the CPU copy the return address into rcx; the
       // 32-bit entries leave rcx alone. (An app can fake the 64-bit look
@@ -163,6 +186,8 @@ absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
     if (sig == kInterruptSignal) {
       if (!interrupt_.exchange(false)) continue;  // stale: suppress, go on
       if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
+      shadow_ = cpu.regs;
+      shadow_valid_ = true;
       return Stop{StopReason::kInterrupted};
     }
     if (absl::Status s = thread_.GetRegs(cpu.regs); !s.ok()) return Lost(s);
@@ -171,6 +196,8 @@ absl::StatusOr<Stop> PtraceContext::Run(CpuState& cpu) {
     if ((sig == SIGSEGV || sig == SIGBUS) && info.si_code > 0) {
       return HandleFault(sig, info, cpu);
     }
+    shadow_ = cpu.regs;  // a signal-delivery stop: regs as read
+    shadow_valid_ = true;
     Stop stop{StopReason::kSignal, sig, info.si_code};
     if (sig == SIGSYS) {
       stop.fault_addr = reinterpret_cast<uint64_t>(info.si_call_addr);
@@ -255,6 +282,7 @@ absl::Status PtraceContext::BindTo(PtraceAddressSpace& as, CpuState& cpu) {
   slot_ = *slot;
   thread_ = Tracee(stub_->pid(), *tid);
   thread_dead_ = false;
+  shadow_valid_ = false;
   bound_cpu_ = -1;
   if (absl::Status s = Seize(*tid); !s.ok()) {
     Release(nullptr);

@@ -11,8 +11,9 @@
 // The stub thread is pinned to the CPU its tracer last ran on (FollowCpu),
 // as gVisor does: tracer and tracee then hand the CPU to each other.
 //
-// Switch = SETREGS [+ SETREGSET xstate if cpu.fp_dirty()] + PTRACE_SYSEMU +
-// waitpid + GETREGS. Syscalls stop at entry (SYSEMU) and are never run.
+// Switch = SETREGS (or, if only rax changed since the stop, POKEUSER rax)
+// [+ SETREGSET xstate if cpu.fp_dirty()] + PTRACE_SYSEMU + waitpid +
+// GETREGS. Syscalls stop at entry (SYSEMU) and are never run.
 // Faults go through the stub's signal handler (fault_frame.h). Other signals
 // are reported and suppressed. Interrupt() sends kInterruptSignal to the
 // running stub thread with tgkill.
@@ -80,6 +81,9 @@ class PtraceContext final : public Context {
   // cross-CPU wakeup and no wait for the tracee to leave its CPU.
   void FollowCpu();
   absl::StatusOr<Stop> Run(CpuState& cpu);
+  // Loads cpu.regs into the stub thread: only rax if that is all that
+  // changed since the last stop (the common syscall return), else all.
+  absl::Status LoadRegs(const CpuState& cpu);
   absl::StatusOr<Stop> HandleFault(int sig, const siginfo_t& info, CpuState& cpu);
   // Maps an Unavailable error to "thread gone" bookkeeping.
   absl::Status Lost(absl::Status s);
@@ -91,6 +95,10 @@ class PtraceContext final : public Context {
   std::shared_ptr<PtraceContext*> self_;
   std::shared_ptr<StubProcess> stub_;  // owner thread only
   Regs inject_base_ = {};              // owner thread only: valid regs to inject from
+  // Owner thread only: the stub thread's registers as the kernel holds them,
+  // when known (after a non-fault stop). Lets Switch write just rax.
+  Regs shadow_ = {};
+  bool shadow_valid_ = false;
   Tracee thread_;                      // owner thread only
   int slot_ = -1;                      // owner thread only
   bool thread_dead_ = false;           // owner thread only: needs reaping

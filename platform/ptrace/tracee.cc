@@ -98,6 +98,13 @@ absl::Status Tracee::PokeData(uint64_t addr, uint64_t word) const {
   return absl::OkStatus();
 }
 
+absl::Status Tracee::PokeUser(size_t offset, uint64_t word) const {
+  if (::ptrace(PTRACE_POKEUSER, tid_, offset, word) != 0) {
+    return Errno("PTRACE_POKEUSER", errno);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Tracee::Resume(int req, int sig) const {
   if (::ptrace(static_cast<__ptrace_request>(req), tid_, nullptr,
              reinterpret_cast<void*>(static_cast<intptr_t>(sig))) != 0) {

@@ -47,6 +47,9 @@ class Tracee {
   absl::Status SetFp(const CpuState& cpu) const;
   absl::Status GetSiginfo(siginfo_t& info) const;
   absl::Status PokeData(uint64_t addr, uint64_t word) const;
+  // Writes one word of struct user (e.g. one register): much cheaper than
+  // SetRegs, which validates and writes every register.
+  absl::Status PokeUser(size_t offset, uint64_t word) const;
 
   // Resumes with ptrace request `req` (PTRACE_CONT, PTRACE_SYSEMU...),
   // delivering `sig` (0: none).
