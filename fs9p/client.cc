@@ -12,20 +12,26 @@
 namespace fs9p {
 
 struct Client::Pending {
-  absl::CondVar cv;
   bool done = false;
   absl::StatusOr<Reply> result = absl::UnknownError("no reply");
+  // The Tflush a cancellation sent for this call, and its tag.
+  std::unique_ptr<Pending> flush;
+  uint16_t flush_tag = 0;
+
+  // The call may return: its reply (or its flush's answer) is in, and a
+  // flush it sent has been answered (its tag is then free to reuse).
+  bool Finished() const { return (done || (flush && flush->done)) && (!flush || flush->done); }
 };
 
 void CancelToken::Cancel() {
   cancelled_.store(true);
   absl::MutexLock l(&mu_);
-  if (waiter_ != nullptr) waiter_->SignalAll();
+  if (client_ != nullptr) client_->StartFlush(tag_, static_cast<Client::Pending*>(pending_));
 }
 
 namespace {
 
-// Sends Tversion and reads Rversion before any reader thread exists.
+// Sends Tversion and reads Rversion, before any call can be in flight.
 absl::StatusOr<Rversion> Negotiate(int sock, uint32_t msize, const std::string& version) {
   std::string frame = EncodeFrame(kNoTag, Tversion{msize, version});
   if (absl::Status s = WriteFrame(sock, frame); !s.ok()) return s;
@@ -67,61 +73,27 @@ Client::Client(base::UniqueFd sock, uint32_t msize, bool fd_donation)
   pending_.assign(kNoTag, nullptr);
   free_tags_.reserve(kNoTag);
   for (int t = kNoTag - 1; t >= 0; --t) free_tags_.push_back(static_cast<uint16_t>(t));
-  reader_ = std::thread([this] { ReadLoop(); });
 }
 
-Client::~Client() {
-  ::shutdown(sock_.get(), SHUT_RDWR);
-  reader_.join();
-}
-
-void Client::ReadLoop() {
-  absl::Status why;
-  for (;;) {
-    absl::StatusOr<ReceivedFrame> rf = ReadFrame(sock_.get(), msize_);
-    if (!rf.ok()) {
-      why = rf.status();
-      break;
-    }
-    absl::StatusOr<Frame> f = DecodeFrame(rf->bytes, msize_);
-    if (!f.ok()) {
-      why = f.status();
-      break;
-    }
-    absl::MutexLock l(&mu_);
-    Pending* p = f->tag < pending_.size() ? pending_[f->tag] : nullptr;
-    if (p == nullptr || p->done) {
-      spdlog::warn("9p client: reply with unexpected tag {}", f->tag);
-      continue;
-    }
-    if (auto* e = std::get_if<Rlerror>(&f->msg)) {
-      p->result = ErrnoError(static_cast<int>(e->ecode));
-    } else {
-      p->result = Reply{std::move(f->msg), std::move(rf->fd)};
-    }
-    p->done = true;
-    p->cv.SignalAll();
-  }
-  absl::MutexLock l(&mu_);
-  broken_ = absl::UnavailableError(absl::StrCat("9P connection lost: ", why.message()));
-  for (Pending* p : pending_) {
-    if (p != nullptr && !p->done) {
-      p->result = broken_;
-      p->done = true;
-      p->cv.SignalAll();
-    }
-  }
-  tag_freed_.SignalAll();
-}
+Client::~Client() { ::shutdown(sock_.get(), SHUT_RDWR); }
 
 absl::StatusOr<uint16_t> Client::TakeTag(Pending* p) {
   absl::MutexLock l(&mu_);
-  while (free_tags_.empty() && broken_.ok()) tag_freed_.Wait(&mu_);
+  mu_.Await(absl::Condition(
+      +[](Client* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+        return !c->free_tags_.empty() || !c->broken_.ok();
+      },
+      this));
   if (!broken_.ok()) return broken_;
   uint16_t tag = free_tags_.back();
   free_tags_.pop_back();
   pending_[tag] = p;
   return tag;
+}
+
+void Client::FreeTag(uint16_t tag) {
+  pending_[tag] = nullptr;
+  free_tags_.push_back(tag);
 }
 
 absl::Status Client::Send(uint16_t tag, const Message& req) {
@@ -131,55 +103,99 @@ absl::Status Client::Send(uint16_t tag, const Message& req) {
   return WriteFrame(sock_.get(), frame);
 }
 
+void Client::Deliver(uint16_t tag, absl::StatusOr<Reply> result) {
+  Pending* p = pending_[tag];
+  if (p == nullptr || p->done) {
+    spdlog::warn("9p client: reply with unexpected tag {}", tag);
+    return;
+  }
+  p->result = std::move(result);
+  p->done = true;
+}
+
+void Client::Break(const absl::Status& why) {
+  if (!broken_.ok()) return;
+  broken_ = absl::UnavailableError(absl::StrCat("9P connection lost: ", why.message()));
+  for (Pending* p : pending_) {
+    if (p == nullptr || p->done) continue;
+    p->result = broken_;
+    p->done = true;
+  }
+}
+
+void Client::ReadOne() {
+  absl::StatusOr<ReceivedFrame> rf = ReadFrame(sock_.get(), msize_);
+  absl::StatusOr<Frame> f = rf.ok() ? DecodeFrame(rf->bytes, msize_) : rf.status();
+  absl::MutexLock l(&mu_);
+  reading_ = false;
+  if (!f.ok()) return Break(f.status());
+  if (auto* e = std::get_if<Rlerror>(&f->msg)) return Deliver(f->tag, ErrnoError(static_cast<int>(e->ecode)));
+  Deliver(f->tag, Reply{std::move(f->msg), std::move(rf->fd)});
+}
+
 absl::StatusOr<Client::Reply> Client::Call(Message req, CancelToken* cancel) {
   Pending p;
   absl::StatusOr<uint16_t> tag = TakeTag(&p);
   if (!tag.ok()) return tag.status();
-  absl::Status sent = Send(*tag, req);
-  absl::MutexLock l(&mu_);
-  if (!sent.ok()) {
-    pending_[*tag] = nullptr;
-    free_tags_.push_back(*tag);
-    tag_freed_.Signal();
+  if (absl::Status sent = Send(*tag, req); !sent.ok()) {
+    absl::MutexLock l(&mu_);
+    FreeTag(*tag);
     return sent;
   }
+  // Only now may a cancellation flush the tag: the server has the request.
   if (cancel != nullptr) {
     absl::MutexLock cl(&cancel->mu_);
-    cancel->waiter_ = &p.cv;
+    cancel->client_ = this;
+    cancel->tag_ = *tag;
+    cancel->pending_ = &p;
+    if (cancel->cancelled()) StartFlush(*tag, &p);
   }
-  while (!p.done && !(cancel != nullptr && cancel->cancelled())) p.cv.Wait(&mu_);
-  if (cancel != nullptr) {
-    absl::MutexLock cl(&cancel->mu_);
-    cancel->waiter_ = nullptr;
-  }
-  if (!p.done) {
+  struct Waiter {
+    Client* c;
+    Pending* p;
+  } w{this, &p};
+  mu_.Lock();
+  for (;;) {
+    mu_.Await(absl::Condition(
+        +[](Waiter* w) ABSL_NO_THREAD_SAFETY_ANALYSIS { return w->p->Finished() || !w->c->reading_; },
+        &w));
+    if (p.Finished()) break;
+    reading_ = true;
     mu_.Unlock();
-    Flush(*tag, p);
+    ReadOne();
     mu_.Lock();
   }
-  pending_[*tag] = nullptr;
-  free_tags_.push_back(*tag);
-  tag_freed_.Signal();
+  mu_.Unlock();
+  if (cancel != nullptr) {
+    absl::MutexLock cl(&cancel->mu_);
+    cancel->client_ = nullptr;
+  }
+  absl::MutexLock l(&mu_);
+  FreeTag(*tag);
+  if (p.flush) {
+    FreeTag(p.flush_tag);
+    // A reply that beat the Rflush stands; otherwise the call was flushed.
+    if (!p.done) p.result = absl::CancelledError("9P request flushed");
+  }
   return std::move(p.result);
 }
 
-void Client::Flush(uint16_t tag, Pending& original) {
-  Pending flush;
-  absl::StatusOr<uint16_t> ftag = TakeTag(&flush);
-  if (ftag.ok() && Send(*ftag, Tflush{tag}).ok()) {
+void Client::StartFlush(uint16_t tag, Pending* p) {
+  auto flush = std::make_unique<Pending>();
+  Pending* f = flush.get();
+  {
     absl::MutexLock l(&mu_);
-    while (!flush.done) flush.cv.Wait(&mu_);
+    if (p->done || p->flush || free_tags_.empty() || !broken_.ok()) return;
+    p->flush_tag = free_tags_.back();
+    free_tags_.pop_back();
+    pending_[p->flush_tag] = f;
+    p->flush = std::move(flush);
   }
+  absl::Status s = Send(p->flush_tag, Tflush{tag});
   absl::MutexLock l(&mu_);
-  if (ftag.ok()) {
-    pending_[*ftag] = nullptr;
-    free_tags_.push_back(*ftag);
-    tag_freed_.Signal();
-  }
-  // A reply that beat the Rflush stands; otherwise the call was cancelled.
-  if (!original.done) {
-    original.result = absl::CancelledError("9P request flushed");
-    original.done = true;
+  if (!s.ok() && !f->done) {
+    f->result = s;
+    f->done = true;
   }
 }
 

@@ -1,10 +1,13 @@
 // A 9P2000.L client over a connected stream socket.
 //
 // Thread-safe: many threads may have requests in flight at once. Each call
-// takes a free tag, sends its frame, and sleeps until the one reader thread
-// hands it the reply with that tag. A call given a CancelToken that is
-// cancelled sends Tflush and returns CancelledError once the server has
-// answered the flush (or the original reply, if that came first).
+// takes a free tag and sends its frame; then, leader/follower style, the
+// callers take turns reading the socket: the reader hands every reply it
+// reads to its caller and keeps reading until its own arrives, then passes
+// the role on. A lone caller thus reads its own reply with no thread
+// hand-off. Cancelling a call's CancelToken sends Tflush (from the
+// cancelling thread); the call returns CancelledError once the server has
+// answered the flush, or the original reply if that came first.
 //
 // Rlerror replies come back as a Status carrying the errno (errors.h).
 #ifndef FS9P_CLIENT_H_
@@ -15,7 +18,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +29,8 @@
 
 namespace fs9p {
 
+class Client;
+
 // Lets another thread abandon a call in progress.
 class CancelToken {
  public:
@@ -36,8 +40,11 @@ class CancelToken {
  private:
   friend class Client;
   std::atomic<bool> cancelled_{false};
-  absl::Mutex mu_;
-  absl::CondVar* waiter_ ABSL_GUARDED_BY(mu_) = nullptr;
+  absl::Mutex mu_;  // before Client::mu_
+  // The call this token guards, while it waits for its reply.
+  Client* client_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint16_t tag_ ABSL_GUARDED_BY(mu_) = 0;
+  void* pending_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 class Client {
@@ -52,9 +59,9 @@ class Client {
     base::UniqueFd fd;  // a donated host FD, if the server attached one
   };
 
-  // Negotiates the version on `sock` and starts the reader thread.
+  // Negotiates the version on `sock`.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(base::UniqueFd sock, const Options& opts);
-  ~Client();
+  ~Client();  // no call may be in progress
 
   uint32_t msize() const { return msize_; }
   bool fd_donation() const { return fd_donation_; }
@@ -79,25 +86,31 @@ class Client {
   void ReleaseFid(uint32_t fid);
 
  private:
+  friend class CancelToken;
   struct Pending;
   Client(base::UniqueFd sock, uint32_t msize, bool fd_donation);
-  void ReadLoop();
   absl::StatusOr<uint16_t> TakeTag(Pending* p);
+  void FreeTag(uint16_t tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends the frame for `req` under `tag`.
   absl::Status Send(uint16_t tag, const Message& req);
-  void Flush(uint16_t tag, Pending& original);
+  // Reads one frame and hands it to its caller. Precondition: the caller
+  // holds the read role (reading_), and not mu_.
+  void ReadOne();
+  void Deliver(uint16_t tag, absl::StatusOr<Reply> result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Break(const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // From CancelToken::Cancel: sends Tflush for `tag` unless the call is done.
+  void StartFlush(uint16_t tag, Pending* p);
 
   base::UniqueFd sock_;
   const uint32_t msize_;
   const bool fd_donation_;
-  std::thread reader_;
 
   absl::Mutex write_mu_;
   absl::Mutex mu_;
-  absl::CondVar tag_freed_;
   std::vector<Pending*> pending_ ABSL_GUARDED_BY(mu_);  // indexed by tag
   std::vector<uint16_t> free_tags_ ABSL_GUARDED_BY(mu_);
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
 
   absl::Mutex fid_mu_;
   uint32_t next_fid_ ABSL_GUARDED_BY(fid_mu_) = 1;

@@ -1,8 +1,10 @@
 // A 9P2000.L server: framing, version negotiation, flush and concurrency
 // around a Handler that implements the file operations.
 //
-// One connection at a time. The calling thread reads frames; requests run
-// on a pool of worker threads, so a slow request does not hold up others.
+// One connection at a time, served by `workers` threads (the caller and
+// workers-1 more) that take turns reading: the thread that reads a request
+// handles it, and another reads on meanwhile, so a slow request does not
+// hold up others and no request waits for a hand-off between threads.
 // Tversion waits for requests in flight, then resets the Handler. Tflush is
 // answered once the flushed request's reply has been sent (requests are
 // never abandoned half-done). A frame larger than msize, an undecodable
@@ -44,7 +46,8 @@ class Server {
   struct Options {
     uint32_t max_msize = 1 << 20;
     bool offer_fd_donation = true;
-    // 0 handles each request on the reading thread, in order.
+    // Threads serving the connection, the caller included; 0 or 1 handles
+    // each request on the calling thread, in order.
     int workers = 4;
   };
   Server(Handler& handler, Options options) : handler_(handler), options_(options) {}
