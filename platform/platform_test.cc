@@ -445,6 +445,29 @@ TEST(PlatformTest, EveryGeneralRegisterRoundTripsThroughAFault) {
   EXPECT_TRUE(cpu.fp_valid());  // a fault brings the FP state along
 }
 
+// After a syscall stop the Sentry may change any register, not just rax.
+TEST(PlatformTest, RegisterChangesAtASyscallStopReachTheApp) {
+  ASSERT_OK_AND_ASSIGN(sb, TestSandbox::Create());
+  ASSERT_OK(sb->LoadCode(just_syscall_begin, just_syscall_end));
+  ASSERT_OK_AND_ASSIGN(ctx, sb->platform().NewContext());
+  CpuState cpu = CodeState();
+  cpu.regs.rax = 1013;
+  ASSERT_OK_AND_ASSIGN(stop, ctx->Switch(sb->as(), cpu));
+  ASSERT_EQ(cpu.syscall_no(), 1013u);
+  cpu.set_return(5);
+  cpu.regs.rbx = 0xabc;  // e.g. a restarted call or a signal frame
+  cpu.regs.r15 = 0xdef;
+  ASSERT_OK_AND_ASSIGN(stop2, ctx->Switch(sb->as(), cpu));
+  ASSERT_EQ(cpu.syscall_no(), 1005u);
+  EXPECT_EQ(cpu.regs.rbx, 0xabcu);
+  EXPECT_EQ(cpu.regs.r15, 0xdefu);
+  // And rip: run the first syscall again.
+  cpu.regs.rip = kCodeAddr;
+  cpu.regs.rax = 1014;
+  ASSERT_OK_AND_ASSIGN(stop3, ctx->Switch(sb->as(), cpu));
+  EXPECT_EQ(cpu.syscall_no(), 1014u);
+}
+
 // Address-space changes made by a task between its Switches run in its own
 // stub thread; the app's registers and FP state must not notice.
 TEST(PlatformTest, MappingChangesBetweenSwitchesKeepAppState) {
