@@ -41,7 +41,8 @@ class OpsTest : public ::testing::TestWithParam<Mode> {
     if (GetParam() == Mode::kInProcess) {
       s_ = Session::InProcess(dir_.path(), {}, co);
     } else {
-      s_ = Session::Spawn(GOFER_BINARY, {"--root", dir_.path()}, co);
+      // --debug: every failed request is logged, so logging runs under seccomp too.
+      s_ = Session::Spawn(GOFER_BINARY, {"--root", dir_.path(), "--debug"}, co);
     }
     ASSERT_NE(s_, nullptr);
     auto r = s_->Attach(uid);

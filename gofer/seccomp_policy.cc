@@ -35,6 +35,11 @@ constexpr const char* kAllowed[] = {
     "nanosleep", "clock_nanosleep",
     // Identity.
     "getpid", "gettid", "geteuid", "getegid", "getuid", "getgid", "getrandom",
+#if defined(__SANITIZE_ADDRESS__)
+    // The ASan runtime probes memory with a pipe (IsAccessibleMemoryRange):
+    // sanitizer builds only.
+    "pipe2",
+#endif
 };
 
 }  // namespace
