@@ -15,9 +15,12 @@ bool FidTable::Insert(uint32_t id, std::shared_ptr<Fid> fid) {
   return fids_.emplace(id, std::move(fid)).second;
 }
 
-void FidTable::Put(uint32_t id, std::shared_ptr<Fid> fid) {
+bool FidTable::Replace(uint32_t id, const std::shared_ptr<Fid>& expected, std::shared_ptr<Fid> fid) {
   absl::MutexLock l(&mu_);
-  fids_[id] = std::move(fid);
+  auto it = fids_.find(id);
+  if (it == fids_.end() || it->second != expected) return false;
+  it->second = std::move(fid);
+  return true;
 }
 
 std::shared_ptr<Fid> FidTable::Remove(uint32_t id) {

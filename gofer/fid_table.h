@@ -44,8 +44,8 @@ class FidTable {
   std::shared_ptr<Fid> Get(uint32_t id) const;
   // Adds `fid` as `id`; false if `id` is in use.
   bool Insert(uint32_t id, std::shared_ptr<Fid> fid);
-  // Puts `fid` as `id`, replacing any.
-  void Put(uint32_t id, std::shared_ptr<Fid> fid);
+  // Puts `fid` as `id` only if `id` still maps to `expected`; false if not.
+  bool Replace(uint32_t id, const std::shared_ptr<Fid>& expected, std::shared_ptr<Fid> fid);
   // Removes and returns `id`; null if it was not in use.
   std::shared_ptr<Fid> Remove(uint32_t id);
   void Clear();

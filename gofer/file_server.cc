@@ -132,8 +132,7 @@ FileServer::Result FileServer::Do(const fs9p::Twalk& m, const fs9p::Session&) {
   }
   if (m.newfid == m.fid) {
     // Replace only if the fid is still the one we walked from.
-    if (fids_.Get(m.fid) != *f) return ErrnoError(EBADF, "fid clunked during walk");
-    fids_.Put(m.fid, std::move(nf));
+    if (!fids_.Replace(m.fid, *f, std::move(nf))) return ErrnoError(EBADF, "fid clunked during walk");
   } else if (!fids_.Insert(m.newfid, std::move(nf))) {
     return ErrnoError(EIO, "newfid in use");
   }

@@ -134,6 +134,7 @@ FileServer::Result FileServer::Do(const fs9p::Tstatfs& m, const fs9p::Session&) 
 }
 
 FileServer::Result FileServer::Do(const fs9p::Txattrwalk& m, const fs9p::Session&) {
+  const std::shared_ptr<Fid> f_holder = fids_.Get(m.fid);  // for newfid == fid
   absl::StatusOr<PathRef> p = GetPath(m.fid);
   if (!p.ok()) return p.status();
   absl::StatusOr<base::UniqueFd> fd = XattrFd(*p->node);
@@ -163,7 +164,7 @@ FileServer::Result FileServer::Do(const fs9p::Txattrwalk& m, const fs9p::Session
     nf->xattr_value = std::move(value);
   }
   if (m.newfid == m.fid) {
-    fids_.Put(m.fid, std::move(nf));
+    if (!fids_.Replace(m.fid, f_holder, std::move(nf))) return ErrnoError(EBADF, "fid clunked");
   } else if (!fids_.Insert(m.newfid, std::move(nf))) {
     return ErrnoError(EIO, "newfid in use");
   }

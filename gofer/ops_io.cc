@@ -35,7 +35,9 @@ absl::StatusOr<int> OpenFile(Fid& f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f.mu) {
   return f.file.get();
 }
 
-uint32_t IoUnit(const fs9p::Session& s) { return s.msize - fs9p::kIoHeaderSize; }
+uint32_t IoUnit(const fs9p::Session& s) {
+  return s.msize > fs9p::kIoHeaderSize ? s.msize - fs9p::kIoHeaderSize : 0;
+}
 
 }  // namespace
 

@@ -315,6 +315,12 @@ TEST_P(OpsTest, UserXattrs) {
   EXPECT_EQ(Err(Rpc<fs9p::Rxattrwalk>(fs9p::Txattrwalk{W({"f"}), s_->client().NewFid(),
                                                        "user.missing"})),
             ENODATA);
+  // newfid == fid turns the fid itself into the xattr fid.
+  uint32_t same = W({"f"});
+  auto sw = Rpc<fs9p::Rxattrwalk>(fs9p::Txattrwalk{same, same, "user.other"});
+  ASSERT_TRUE(sw.ok()) << sw.status();
+  EXPECT_EQ(*s_->Read(same, 0, 10), "zz");
+  EXPECT_EQ(Err(s_->Open(same, O_RDONLY)), EBADF) << "no longer a path fid";
   // XATTR_CREATE on an existing one fails at clunk.
   uint32_t c = W({"f"});
   ASSERT_TRUE(Rpc<fs9p::Rxattrcreate>(fs9p::Txattrcreate{c, "user.k", 1, XATTR_CREATE}).ok());
