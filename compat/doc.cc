@@ -44,9 +44,14 @@ void AppendSummary(const SuiteResults* results, std::string* out) {
   absl::StrAppend(out, "| Total | ", AllSyscalls().size(), " |\n\n");
   if (results == nullptr) return;
   PassFail native, sandbox;
+  auto add = [](const std::optional<PassFail>& from, PassFail& to) {
+    if (!from) return;
+    to.pass += from->pass;
+    to.fail += from->fail;
+  };
   for (const auto& [name, r] : results->syscalls) {
-    if (r.native) native.pass += r.native->pass, native.fail += r.native->fail;
-    if (r.sandbox) sandbox.pass += r.sandbox->pass, sandbox.fail += r.sandbox->fail;
+    add(r.native, native);
+    add(r.sandbox, sandbox);
   }
   absl::StrAppend(out, "Suite results", results->suite.empty() ? "" : " from ",
                   Cell(results->suite), ": ", results->syscalls.size(),

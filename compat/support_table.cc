@@ -11,10 +11,10 @@
 namespace compat {
 namespace {
 
-constexpr SupportEntry Full(std::string_view name, std::string_view note = {}) {
+[[maybe_unused]] constexpr SupportEntry Full(std::string_view name, std::string_view note = {}) {
   return {name, SupportLevel::kFull, 0, note};
 }
-constexpr SupportEntry Partial(std::string_view name, std::string_view note) {
+[[maybe_unused]] constexpr SupportEntry Partial(std::string_view name, std::string_view note) {
   return {name, SupportLevel::kPartial, 0, note};
 }
 constexpr SupportEntry Unsupported(std::string_view name, int error, std::string_view note) {

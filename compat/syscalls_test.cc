@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -12,15 +11,20 @@
 namespace compat {
 namespace {
 
-// __NR_name -> number, from the host's <asm/unistd_64.h> (the truth).
+// __NR_name -> number, from the host's <asm/unistd_64.h> (the truth):
+// lines "#define __NR_name <decimal>".
 std::map<std::string, int> HostSyscalls() {
   std::ifstream in(COMPAT_ASM_UNISTD_64);
   std::map<std::string, int> out;
-  const std::regex define(R"(^#define __NR_(\w+)\s+(\d+)\s*$)");
   std::string line;
-  std::smatch m;
   while (std::getline(in, line)) {
-    if (std::regex_match(line, m, define)) out[m[1]] = std::stoi(m[2]);
+    std::istringstream words(line);
+    std::string define, macro, value;
+    if (!(words >> define >> macro >> value) || define != "#define") continue;
+    if (macro.rfind("__NR_", 0) != 0 || value.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    out[macro.substr(5)] = std::stoi(value);
   }
   return out;
 }
