@@ -37,7 +37,10 @@ fs9p::Handler::Reply FileServer::Handle(const fs9p::Message& req, const fs9p::Se
   return Reply{fs9p::Rlerror{static_cast<uint32_t>(fs9p::ErrnoOf(r.status()))}, {}};
 }
 
-void FileServer::Reset() { fids_.Clear(); }
+void FileServer::Reset() {
+  fids_.Clear();
+  nodes_.Clear();
+}
 
 template <class M>
 FileServer::Result FileServer::Do(const M&, const fs9p::Session&) {
@@ -69,8 +72,8 @@ absl::StatusOr<FileServer::PathRef> FileServer::GetWritableDir(uint32_t id) cons
 }
 
 absl::StatusOr<std::shared_ptr<Node>> FileServer::Child(const std::shared_ptr<Node>& dir,
-                                                        const std::string& name) const {
-  return WalkOne(dir, name, options_.read_only);
+                                                        absl::string_view name) {
+  return nodes_.Walk(dir, name, options_.read_only);
 }
 
 absl::Status FileServer::ChownCreated(const Node& n, uint32_t uid, uint32_t gid) const {
@@ -116,7 +119,7 @@ FileServer::Result FileServer::Do(const fs9p::Twalk& m, const fs9p::Session&) {
   }
   fs9p::Rwalk r;
   for (const std::string& name : m.wnames) {
-    absl::StatusOr<std::shared_ptr<Node>> next = WalkOne(node, name, options_.read_only);
+    absl::StatusOr<std::shared_ptr<Node>> next = Child(node, name);
     if (!next.ok()) {
       if (r.qids.empty()) return next.status();
       return Reply{std::move(r), {}};  // partial walk: newfid is not made
@@ -170,6 +173,7 @@ FileServer::Result FileServer::Do(const fs9p::Tremove& m, const fs9p::Session&) 
   if (unlinkat(parent->fd(), name.c_str(), node->is_dir() ? AT_REMOVEDIR : 0) != 0) {
     return ErrnoError(errno, "unlink");
   }
+  nodes_.Removed(parent, name);
   return Reply{fs9p::Rremove{}, {}};
 }
 

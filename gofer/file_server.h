@@ -23,6 +23,7 @@
 #include "fs9p/server.h"
 #include "gofer/fid_table.h"
 #include "gofer/node.h"
+#include "gofer/node_cache.h"
 #include "gofer/qid_map.h"
 
 namespace gofer {
@@ -90,9 +91,9 @@ class FileServer : public fs9p::Handler {
   // As GetPath, also EROFS if read-only and ENOTDIR unless a directory.
   absl::StatusOr<PathRef> GetWritableDir(uint32_t id) const;
   fs9p::Qid QidOf(const Node& n) { return qids_.Qid(n.dev(), n.ino(), n.type()); }
-  // Walks `name` in `dir` (for just-created files).
+  // Walks `name` in `dir` (through the node cache).
   absl::StatusOr<std::shared_ptr<Node>> Child(const std::shared_ptr<Node>& dir,
-                                              const std::string& name) const;
+                                              absl::string_view name);
   // Chowns a created node to the attach's uid and `gid` where they differ
   // from the gofer's own.
   absl::Status ChownCreated(const Node& n, uint32_t uid, uint32_t gid) const;
@@ -102,6 +103,7 @@ class FileServer : public fs9p::Handler {
   const std::shared_ptr<Node> root_;
   const Options options_;
   FidTable fids_;
+  NodeCache nodes_;
   QidMap qids_;
 };
 

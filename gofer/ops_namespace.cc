@@ -109,6 +109,7 @@ FileServer::Result FileServer::Do(const fs9p::Trename& m, const fs9p::Session&) 
   if (renameat(parent->fd(), name.c_str(), d->node->fd(), m.name.c_str()) != 0) {
     return ErrnoError(errno, "rename");
   }
+  nodes_.Renamed(parent, name, d->node, m.name);
   n.SetLocation(d->node, m.name);
   return Reply{fs9p::Rrename{}, {}};
 }
@@ -123,6 +124,7 @@ FileServer::Result FileServer::Do(const fs9p::Trenameat& m, const fs9p::Session&
   if (renameat(od->node->fd(), m.oldname.c_str(), nd->node->fd(), m.newname.c_str()) != 0) {
     return ErrnoError(errno, "renameat");
   }
+  nodes_.Renamed(od->node, m.oldname, nd->node, m.newname);
   return Reply{fs9p::Rrenameat{}, {}};
 }
 
@@ -133,6 +135,7 @@ FileServer::Result FileServer::Do(const fs9p::Tunlinkat& m, const fs9p::Session&
   if (m.flags & ~kUnlinkRemoveDir) return ErrnoError(EINVAL, "unlinkat flags");
   const int flags = (m.flags & kUnlinkRemoveDir) ? AT_REMOVEDIR : 0;
   if (unlinkat(d->node->fd(), m.name.c_str(), flags) != 0) return ErrnoError(errno, "unlinkat");
+  nodes_.Removed(d->node, m.name);
   return Reply{fs9p::Runlinkat{}, {}};
 }
 

@@ -274,6 +274,40 @@ TEST_P(OpsTest, NamespaceOperations) {
   EXPECT_EQ(Err(Rpc<fs9p::Rremove>(fs9p::Tremove{W({})})), EBUSY);
 }
 
+TEST_P(OpsTest, FidsFollowRenamesByName) {
+  WriteFile(dir_.Sub("a"), "content a");
+  ASSERT_EQ(mkdir(dir_.Sub("d").c_str(), 0755), 0);
+  WriteFile(dir_.Sub("d/f"), "content f");
+  uint32_t a = W({"a"}), f = W({"d", "f"}), a2 = W({"a"});
+  ASSERT_TRUE(Rpc<fs9p::Rrenameat>(fs9p::Trenameat{root_, "a", W({"d"}), "b"}).ok());
+  ASSERT_TRUE(Rpc<fs9p::Rrenameat>(fs9p::Trenameat{root_, "d", root_, "e"}).ok());
+  // Both fids on the renamed file still open it, and so does the file in
+  // the renamed directory.
+  ASSERT_TRUE(s_->Open(a, O_RDONLY).ok());
+  EXPECT_EQ(*s_->Read(a, 0, 100), "content a");
+  ASSERT_TRUE(s_->Open(a2, O_RDWR).ok());
+  ASSERT_TRUE(s_->Write(a2, 0, "C").ok());
+  EXPECT_EQ(ReadFile(dir_.Sub("e/b")), "Content a");
+  ASSERT_TRUE(s_->Open(f, O_RDONLY).ok());
+  EXPECT_EQ(*s_->Read(f, 0, 100), "content f");
+  // A name reused by another file: the old fid does not open the new file.
+  WriteFile(dir_.Sub("g"), "old g");
+  uint32_t g = W({"g"});
+  ASSERT_TRUE(Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{root_, "g", 0}).ok());
+  WriteFile(dir_.Sub("g"), "new g");
+  int err = Err(s_->Open(g, O_RDONLY));
+  EXPECT_TRUE(err == ESTALE || err == ENOENT) << err;
+  uint32_t g2 = W({"g"});
+  ASSERT_TRUE(s_->Open(g2, O_RDONLY).ok());
+  EXPECT_EQ(*s_->Read(g2, 0, 100), "new g");
+  // '..' from a renamed directory's file is the new parent.
+  auto up = s_->Walk(root_, {"e", "b", ".."});
+  ASSERT_FALSE(up.ok()) << "walking from a file";
+  auto e_up = s_->Walk(W({"e"}), {".."});
+  ASSERT_TRUE(e_up.ok());
+  EXPECT_EQ(s_->Getattr(*e_up)->qid, s_->Getattr(root_)->qid);
+}
+
 TEST_P(OpsTest, StatfsMatchesHost) {
   auto r = Rpc<fs9p::Rstatfs>(fs9p::Tstatfs{root_});
   ASSERT_TRUE(r.ok());
