@@ -13,6 +13,9 @@
 // - Unknown fids, and fids used in a way their state does not allow, get
 //   EBADF; a fid number already in use as a new fid gets EIO (as diod does).
 // - Handle() is safe to call from many threads at once, also for one fid.
+//
+// Lock order: Fid::mu (at most one) -> NodeCache::mu_ -> Node::mu_.
+// FidTable::mu_ and QidMap::mu_ are leaves (nothing is taken under them).
 #ifndef GOFER_FILE_SERVER_H_
 #define GOFER_FILE_SERVER_H_
 
