@@ -199,6 +199,7 @@ ErrnoOr<uint64_t> MemoryManager::Mremap(uint64_t old_addr, uint64_t old_len,
   if ((flags & MREMAP_DONTUNMAP) && olen != nlen) return Errno(EINVAL);
   if (olen == 0) return Errno(EINVAL);  // duplicating a shared mapping: not supported
   const bool fixed = (flags & MREMAP_FIXED) != 0;
+  const bool dontunmap = (flags & MREMAP_DONTUNMAP) != 0;
   if (fixed) {
     if (!PageAligned(new_addr)) return Errno(EINVAL);
     if (nlen > kTaskSize || new_addr > kTaskSize - nlen) return Errno(EINVAL);
@@ -210,7 +211,7 @@ ErrnoOr<uint64_t> MemoryManager::Mremap(uint64_t old_addr, uint64_t old_len,
   absl::MutexLock l(&mu_);
   Vma* v = vmas_.Find(old_addr);
   if (v == nullptr) return Errno(EFAULT);
-  if (!fixed && nlen <= olen) {  // shrink (or same size) in place
+  if (!fixed && !dontunmap && nlen <= olen) {  // shrink (or same size) in place
     UnmapLocked(old_addr + nlen, old_addr + olen);
     return old_addr;
   }
@@ -231,7 +232,7 @@ ErrnoOr<uint64_t> MemoryManager::Mremap(uint64_t old_addr, uint64_t old_len,
     return {};
   };
 
-  if (!fixed && v->end == old_addr + olen && nlen - olen <= options_.max_address - v->end &&
+  if (!fixed && !dontunmap && v->end == old_addr + olen && nlen - olen <= options_.max_address - v->end &&
       !vmas_.Overlaps(v->end, old_addr + nlen)) {
     if (ErrnoResult r = extend(old_addr); !r.ok()) return r.error();
     return old_addr;
@@ -251,7 +252,7 @@ ErrnoOr<uint64_t> MemoryManager::Mremap(uint64_t old_addr, uint64_t old_len,
     UnmapLocked(old_addr + nlen, old_addr + olen);
     move_len = nlen;
   }
-  MoveLocked(old_addr, move_len, dest, (flags & MREMAP_DONTUNMAP) != 0);
+  MoveLocked(old_addr, move_len, dest, dontunmap);
   if (ErrnoResult r = extend(dest); !r.ok()) return r.error();
   return dest;
 }
