@@ -1,5 +1,12 @@
 #include "sentry/loader/shebang.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -92,6 +99,77 @@ TEST(ShebangTest, RewriteArgv) {
               ::testing::ElementsAre("/usr/bin/env", "python3 -u", "/s.py"));
   EXPECT_THAT(RewriteScriptArgv(Sb("/bin/sh"), "/s", {}),
               ::testing::ElementsAre("/bin/sh", "/s"));
+}
+
+// Runs `path` natively with argv {"script", "x y", "z"}: its stdout, or the
+// execve errno as "errno N".
+std::string NativeRun(const std::string& path) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return "pipe failed";
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    const char* argv[] = {"script", "x y", "z", nullptr};
+    const char* envp[] = {nullptr};
+    execve(path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
+    dprintf(1, "errno %d", errno);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return out;
+}
+
+// Scripts whose interpreter is /bin/echo: what Linux passes to echo is what
+// RewriteScriptArgv says (echo prints argv[1:] joined by spaces).
+TEST(ShebangTest, MatchesLinux) {
+  char dir[] = "/tmp/shebang_test_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string pad(230, 'p');
+  const std::vector<std::string> heads = {
+      "#!/bin/echo\n",
+      "#!/bin/echo one\n",
+      "#! \t/bin/echo  one two \t\nrest",
+      "#!/bin/echo",
+      "#!/bin/echo " + pad + "truncated-argument-beyond-256-bytes\n",
+      "#!/bin/echo\t" + std::string(300, ' ') + "\n",
+      "#!/bin/echo" + std::string(300, ' '),
+      "#!    \n",
+      "#!/bin/ech" + std::string(300, 'o'),
+      std::string("#!/bin/echo\0arg\n", 17),
+      std::string("#!/bin/echo a\0rg\n", 17),
+  };
+  int i = 0;
+  for (const std::string& head : heads) {
+    SCOPED_TRACE(head);
+    const std::string path = std::string(dir) + "/s" + std::to_string(i++);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, head.data(), head.size()),
+              static_cast<ssize_t>(head.size()));
+    close(fd);
+    std::string expected;
+    ErrnoOr<Shebang> sb = ParseShebang(head);
+    if (!sb.ok()) {
+      expected = "errno " + std::to_string(sb.error().value());
+    } else {
+      ASSERT_EQ(sb->interpreter, "/bin/echo");
+      std::vector<std::string> argv =
+          RewriteScriptArgv(*sb, path, {"script", "x y", "z"});
+      for (size_t k = 1; k < argv.size(); k++) {
+        expected += (k > 1 ? " " : "") + argv[k];
+      }
+      expected += "\n";
+    }
+    EXPECT_EQ(NativeRun(path), expected);
+    unlink(path.c_str());
+  }
+  rmdir(dir);
 }
 
 }  // namespace

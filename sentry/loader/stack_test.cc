@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +244,53 @@ TEST(StackTest, HostAuxvDefaultsAreSane) {
   EXPECT_EQ(a.clktck, 100u);
   EXPECT_NE(a.hwcap, 0u);
   EXPECT_NE(a.minsigstksz, 0u);
+}
+
+// execve(2) of /bin/true natively with RLIMIT_STACK = `rlimit`: 0 or errno.
+int NativeExecve(const std::vector<std::string>& argv,
+                 const std::vector<std::string>& envp, uint64_t rlimit) {
+  std::vector<char*> av, ev;
+  for (auto& s : argv) av.push_back(const_cast<char*>(s.c_str()));
+  av.push_back(nullptr);
+  for (auto& s : envp) ev.push_back(const_cast<char*>(s.c_str()));
+  ev.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {rlimit, rlimit};
+    if (setrlimit(RLIMIT_STACK, &rl) != 0) _exit(200);
+    execve("/bin/true", av.data(), ev.data());
+    _exit(errno);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The E2BIG boundary is where Linux puts it: fill exactly the limit, then
+// one byte more, and execve natively with the same strings.
+TEST(StackTest, E2bigBoundaryMatchesLinux) {
+  for (uint64_t rlimit : {uint64_t{8} << 20, uint64_t{1} << 20}) {
+    StackParams p;
+    p.rlimit_stack = rlimit;
+    p.execfn = "/bin/true";
+    p.argv = {"true", "x"};
+    const uint64_t limit = std::max<uint64_t>(rlimit / 4, kArgMax);
+    const uint64_t envc = limit / (kMaxArgStrlen / 2) + 1;
+    const uint64_t budget =
+        limit - 8 * (2 + envc) - (p.execfn.size() + 1) - 5 - 2;
+    for (uint64_t i = 0; i < envc; i++) {
+      uint64_t bytes = budget / envc + (i == envc - 1 ? budget % envc : 0);
+      p.envp.push_back("E=" + std::string(bytes - 3, 'e'));
+    }
+    SCOPED_TRACE(rlimit);
+    EXPECT_TRUE(BuildInitialStack(p).ok());
+    EXPECT_EQ(NativeExecve(p.argv, p.envp, rlimit), 0);
+    p.envp.back().push_back('e');
+    ErrnoOr<InitialStack> st = BuildInitialStack(p);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().value(), E2BIG);
+    EXPECT_EQ(NativeExecve(p.argv, p.envp, rlimit), E2BIG);
+  }
 }
 
 // --- the real thing ---------------------------------------------------------
