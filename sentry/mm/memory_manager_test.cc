@@ -1,6 +1,8 @@
 // memory_manager_test.cc: HandleFault: population, permissions, growsdown.
 #include "sentry/mm/memory_manager.h"
 
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "sentry/mm/testing/fake_address_space.h"
 
@@ -99,6 +101,44 @@ TEST(HandleFaultTest, MapPopulateMapsEagerly) {
   ASSERT_TRUE(f.mm->Mmap(Fixed(A, 3 * P, PROT_READ | PROT_WRITE, MAP_POPULATE)).ok());
   EXPECT_EQ(f.mm->PopulatedPages(), 3u);
   EXPECT_EQ(f.as->mapped_pages(), 3u);
+}
+
+// Several threads faulting, copying, mapping and forking one manager at
+// once: every access sees what it wrote and every page is freed at the end.
+TEST(MemoryManagerConcurrencyTest, ParallelFaultsCopiesMunmapsAndForks) {
+  FakeMm f;
+  auto worker = [&](uint64_t base) {
+    for (int round = 0; round < 200; ++round) {
+      ErrnoOr<uint64_t> a = f.mm->Mmap(Fixed(base, 8 * P, PROT_READ | PROT_WRITE));
+      ASSERT_TRUE(a.ok());
+      for (int i = 0; i < 8; ++i) {
+        ASSERT_TRUE(AppStore(f, base + i * P, uint8_t(round + i)).ok());
+      }
+      uint64_t v = round;
+      ASSERT_TRUE(f.mm->CopyOut(base + 3 * P + 8, &v, 8).ok());
+      uint64_t back = 0;
+      ASSERT_TRUE(f.mm->CopyIn(base + 3 * P + 8, &back, 8).ok());
+      ASSERT_EQ(back, v);
+      ASSERT_EQ(*AppLoad(f, base + 5 * P), uint8_t(round + 5));
+      ASSERT_TRUE(f.mm->Munmap(base, 8 * P).ok());
+    }
+  };
+  auto forker = [&] {
+    for (int round = 0; round < 100; ++round) {
+      std::unique_ptr<MemoryManager> c = f.mm->Fork(std::make_unique<FakeAddressSpace>());
+      uint8_t b;
+      (void)c->CopyIn(A + 5 * P, &b, 1);  // may or may not be mapped right now
+      const uint8_t w = 1;
+      (void)c->CopyOut(A + 5 * P, &w, 1);  // never visible to the parent
+    }
+  };
+  std::thread t1(worker, A), t2(worker, A + 64 * P), t3(forker);
+  t1.join();
+  t2.join();
+  t3.join();
+  EXPECT_EQ(f.as->errors(), 0);
+  f.mm.reset();
+  EXPECT_EQ(f.file->allocated_pages(), 0u);
 }
 
 }  // namespace
