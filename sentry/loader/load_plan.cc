@@ -1,5 +1,7 @@
 #include "sentry/loader/load_plan.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 
 namespace sentry::loader {
@@ -47,7 +49,9 @@ ErrnoResult AddImage(const ElfInfo& info, uint64_t bias, Image image,
       a.image = image;
       a.addr = anon_start;
       a.len = anon_end - anon_start;
-      a.prot = s.prot;
+      // Linux maps these with vm_brk_flags(): read-write whatever p_flags
+      // say, plus exec if the segment is executable.
+      a.prot = PROT_READ | PROT_WRITE | (s.prot & PROT_EXEC);
       ops.push_back(a);
     }
   }

@@ -9,9 +9,11 @@
 //  - If p_memsz > p_filesz: kZeroFill of [vaddr+bias+filesz, PageUp(that))
 //    (the rest of the last file page; the MM writes zeros whatever the prot,
 //    through the Sentry's view of the page), then kMapAnon of the whole
-//    pages [PageUp(vaddr+bias+filesz), PageUp(vaddr+bias+memsz)) with the
-//    segment's prot. A PT_LOAD with p_filesz == 0 is only that kMapAnon,
-//    starting at PageDown(vaddr+bias).
+//    pages [PageUp(vaddr+bias+filesz), PageUp(vaddr+bias+memsz)),
+//    PROT_READ|PROT_WRITE plus PROT_EXEC if the segment has it, whatever the
+//    segment's other flags (Linux's vm_brk_flags(); checked against the
+//    kernel). A PT_LOAD with p_filesz == 0 is only that kMapAnon, starting
+//    at PageDown(vaddr+bias).
 //  - Ops are MAP_FIXED: a later op replaces whatever an earlier one mapped
 //    in the same pages (adjacent segments may share a page, as on Linux).
 //  - Each op names its image (executable or interpreter) for kMapFile.
@@ -37,7 +39,7 @@ struct MapOp {
   uint64_t addr = 0;         // page aligned except for kZeroFill
   uint64_t len = 0;          // page multiple except for kZeroFill
   uint64_t file_offset = 0;  // kMapFile only; page aligned
-  int prot = 0;              // kMapFile/kMapAnon
+  int prot = 0;              // PROT_*; kMapFile/kMapAnon
   bool operator==(const MapOp&) const = default;
 };
 

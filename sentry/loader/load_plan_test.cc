@@ -1,6 +1,15 @@
 #include "sentry/loader/load_plan.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
 
 #include <sstream>
 
@@ -116,6 +125,22 @@ TEST(LoadPlanTest, BssOnlySegmentAndPageAlignedFileEnd) {
   EXPECT_EQ(plan->at_entry, 0x10000010u);
 }
 
+TEST(LoadPlanTest, BssPagesAreReadWriteLikeLinux) {
+  ElfInfo exe = Info(ET_EXEC,
+                     {Seg(0x400000, 0, 0x1100, 0x3000, PROT_READ),
+                      Seg(0x404000, 0x4000, 0x100, 0x2000, RX)},
+                     0x400000);
+  ErrnoOr<LoadPlan> plan = MakeLoadPlan(exe, 0, nullptr, 0);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_THAT(plan->ops,
+              ::testing::ElementsAre(File(0x400000, 0x2000, 0, PROT_READ),
+                                     Zero(0x401100, 0xf00),
+                                     Anon(0x402000, 0x1000, RW),
+                                     File(0x404000, 0x1000, 0x4000, RX),
+                                     Zero(0x404100, 0xf00),
+                                     Anon(0x405000, 0x1000, RW | PROT_EXEC)));
+}
+
 TEST(LoadPlanTest, WithInterpreter) {
   ElfInfo exe = Info(ET_DYN, {Seg(0, 0, 0x1000, 0x1000, RX)}, 0x100);
   exe.interp = "/lib64/ld.so";
@@ -220,6 +245,169 @@ TEST(LoadPlanTest, MatchesLinuxWithoutAslr) {
       EXPECT_EQ(m.start, plan->brk);
     }
   }
+}
+
+// --- the plan against the kernel's own mappings right after execve --------
+
+struct Page {
+  int prot = 0;
+  std::string path;  // "" for anonymous
+  uint64_t offset = 0;
+  bool operator==(const Page&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Page& p) {
+  return os << "{prot " << p.prot << ", '" << p.path << "' +0x" << std::hex
+            << p.offset << std::dec << "}";
+}
+
+// /proc/PID/maps of `path` stopped at its first instruction (PTRACE_TRACEME
+// + execve), with ADDR_NO_RANDOMIZE; nullopt if that is not possible here.
+std::optional<std::string> MapsAtExec(const std::string& path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (personality(ADDR_NO_RANDOMIZE) == -1) _exit(10);
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(11);
+    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    char* envp[] = {nullptr};
+    execve(path.c_str(), argv, envp);
+    _exit(12);
+  }
+  int status;
+  if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+    waitpid(pid, &status, 0);
+    return std::nullopt;
+  }
+  std::string maps;
+  std::vector<uint8_t> b =
+      testing::ReadFileBytes("/proc/" + std::to_string(pid) + "/maps");
+  maps.assign(b.begin(), b.end());
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return maps;
+}
+
+int ProtOf(const std::string& perms) {
+  return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+         (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+// Pages the kernel mapped for the images: file pages of `paths` and
+// anonymous pages ([stack], [vdso], ... excluded).
+std::map<uint64_t, Page> KernelPages(const std::string& maps) {
+  std::map<uint64_t, Page> out;
+  for (const MapsLine& m : ParseMaps(maps)) {
+    if (!m.path.empty() && m.path[0] == '[') continue;
+    for (uint64_t a = m.start; a < m.end; a += kPageSize) {
+      out[a] = Page{ProtOf(m.perms), m.path,
+                    m.path.empty() ? 0 : m.offset + (a - m.start)};
+    }
+  }
+  return out;
+}
+
+// Pages the plan maps, replaying its ops in order (later ops win).
+std::map<uint64_t, Page> PlanPages(const LoadPlan& plan,
+                                   const std::string& exe_path,
+                                   const std::string& interp_path) {
+  std::map<uint64_t, Page> out;
+  for (const MapOp& op : plan.ops) {
+    if (op.kind == Kind::kZeroFill) continue;
+    for (uint64_t a = op.addr; a < op.addr + op.len; a += kPageSize) {
+      if (op.kind == Kind::kMapAnon) {
+        out[a] = Page{op.prot, "", 0};
+      } else {
+        out[a] = Page{op.prot,
+                      op.image == Image::kExecutable ? exe_path : interp_path,
+                      op.file_offset + (a - op.addr)};
+      }
+    }
+  }
+  return out;
+}
+
+std::string RealPath(const std::string& p) {
+  char buf[PATH_MAX];
+  return realpath(p.c_str(), buf) ? std::string(buf) : p;
+}
+
+void ExpectPlanMatchesKernel(const std::string& path) {
+  SCOPED_TRACE(path);
+  std::optional<std::string> maps = MapsAtExec(path);
+  if (!maps) GTEST_SKIP() << "cannot stop a child at exec here";
+  std::vector<uint8_t> eb = testing::ReadFileBytes(path);
+  MemoryImageReader er(eb);
+  ErrnoOr<ElfInfo> exe = ParseElf(er, ElfRole::kExecutable);
+  ASSERT_TRUE(exe.ok());
+  ErrnoOr<uint64_t> ebias = ChooseLoadBias(*exe, ElfRole::kExecutable, {});
+  ASSERT_TRUE(ebias.ok());
+  std::string interp_path;
+  std::optional<ElfInfo> interp;
+  std::vector<uint8_t> ib;
+  uint64_t ibias = 0;
+  if (exe->interp) {
+    interp_path = RealPath(*exe->interp);
+    ib = testing::ReadFileBytes(interp_path);
+    MemoryImageReader ir(ib);
+    ErrnoOr<ElfInfo> i = ParseElf(ir, ElfRole::kInterpreter);
+    ASSERT_TRUE(i.ok());
+    interp = *i;
+    ErrnoOr<uint64_t> b = ChooseLoadBias(*interp, ElfRole::kInterpreter, {});
+    ASSERT_TRUE(b.ok());
+    ibias = *b;
+  }
+  ErrnoOr<LoadPlan> plan =
+      MakeLoadPlan(*exe, *ebias, interp ? &*interp : nullptr, ibias);
+  ASSERT_TRUE(plan.ok());
+  std::map<uint64_t, Page> want = PlanPages(*plan, RealPath(path), interp_path);
+  std::map<uint64_t, Page> got = KernelPages(*maps);
+  for (const auto& [addr, page] : want) {
+    auto it = got.find(addr);
+    if (it == got.end()) {
+      ADD_FAILURE() << std::hex << "0x" << addr << " not mapped by Linux";
+      continue;
+    }
+    EXPECT_EQ(it->second, page) << std::hex << "at 0x" << addr;
+  }
+  for (const auto& [addr, page] : got) {
+    EXPECT_TRUE(want.count(addr)) << std::hex << "Linux maps 0x" << addr
+                                  << " " << page << ", the plan does not";
+  }
+}
+
+TEST(LoadPlanTest, KernelMapsAtExecPie) { ExpectPlanMatchesKernel("/bin/true"); }
+TEST(LoadPlanTest, KernelMapsAtExecStatic) {
+  ExpectPlanMatchesKernel(LOADER_STATIC_BIN);
+}
+TEST(LoadPlanTest, KernelMapsAtExecStaticPie) {
+  ExpectPlanMatchesKernel(LOADER_STATIC_PIE_BIN);
+}
+TEST(LoadPlanTest, KernelMapsAtExecDynamicLoaderDirectly) {
+  ExpectPlanMatchesKernel(RealPath("/lib64/ld-linux-x86-64.so.2"));
+}
+
+// A read-only PT_LOAD with bss: which prot do the bss pages get?
+TEST(LoadPlanTest, KernelMapsAtExecReadOnlyBss) {
+  std::vector<uint8_t> b = testing::ReadFileBytes(LOADER_STATIC_BIN);
+  ASSERT_FALSE(b.empty());
+  auto* eh = reinterpret_cast<Elf64_Ehdr*>(b.data());
+  auto* ph = reinterpret_cast<Elf64_Phdr*>(b.data() + eh->e_phoff);
+  bool changed = false;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type == PT_LOAD && ph[i].p_memsz > ph[i].p_filesz) {
+      ph[i].p_flags = PF_R;
+      changed = true;
+    }
+  }
+  ASSERT_TRUE(changed);
+  char path[] = "/tmp/loader_robss_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, b.data(), b.size()), static_cast<ssize_t>(b.size()));
+  fchmod(fd, 0755);
+  close(fd);
+  ExpectPlanMatchesKernel(path);
+  unlink(path);
 }
 
 }  // namespace
