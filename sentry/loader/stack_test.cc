@@ -302,7 +302,8 @@ struct Dump {
 
 // Runs the stack dumper with ASLR off (so no random stack padding), with the
 // given argv and envp, and returns its initial stack.
-std::optional<Dump> RunDumper(const std::vector<std::string>& argv,
+std::optional<Dump> RunDumper(const char* binary,
+                              const std::vector<std::string>& argv,
                               const std::vector<std::string>& envp) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
@@ -315,7 +316,7 @@ std::optional<Dump> RunDumper(const std::vector<std::string>& argv,
   if (pid == 0) {
     dup2(fds[1], 1);
     if (personality(ADDR_NO_RANDOMIZE) == -1) _exit(10);
-    execve(LOADER_STACK_DUMP_BIN, av.data(), ev.data());
+    execve(binary, av.data(), ev.data());
     _exit(11);
   }
   close(fds[1]);
@@ -336,12 +337,15 @@ std::optional<Dump> RunDumper(const std::vector<std::string>& argv,
   return d;
 }
 
-TEST(StackTest, ByteForByteLikeLinux) {
+// Runs `binary` (a build of testdata/stack_dump.c) natively and rebuilds
+// its initial stack: the bytes must be identical.
+void ExpectSameStackAsLinux(const char* binary) {
+  SCOPED_TRACE(binary);
   const std::vector<std::string> argv = {"stack_dump", "one", "",
                                          "three words here", "x"};
   const std::vector<std::string> envp = {"A=1", "LONGER_VARIABLE=some value",
                                          "Z="};
-  std::optional<Dump> d = RunDumper(argv, envp);
+  std::optional<Dump> d = RunDumper(binary, argv, envp);
   if (!d) GTEST_SKIP() << "could not run the dumper with ADDR_NO_RANDOMIZE";
   ASSERT_EQ(d->rsp + d->bytes.size(), d->top);
   ASSERT_EQ(d->rsp % 16, 0u);
@@ -361,7 +365,7 @@ TEST(StackTest, ByteForByteLikeLinux) {
   p.stack_top = d->top;
   p.argv = argv;
   p.envp = envp;
-  p.execfn = LOADER_STACK_DUMP_BIN;
+  p.execfn = binary;
   ASSERT_TRUE(StackView(real).Contains(w.aux[AT_RANDOM], 16));
   std::memcpy(p.random.data(), &d->bytes[w.aux[AT_RANDOM] - d->rsp], 16);
   p.auxv = HostAuxvDefaults();
@@ -375,19 +379,26 @@ TEST(StackTest, ByteForByteLikeLinux) {
   p.auxv.gid = getgid();
   p.auxv.egid = getegid();
 
-  std::vector<uint8_t> eb = testing::ReadFileBytes(LOADER_STACK_DUMP_BIN);
+  std::vector<uint8_t> eb = testing::ReadFileBytes(binary);
   MemoryImageReader er(eb);
   ErrnoOr<ElfInfo> exe = ParseElf(er, ElfRole::kExecutable);
   ASSERT_TRUE(exe.ok());
-  ASSERT_TRUE(exe->interp.has_value());
-  std::vector<uint8_t> ib = testing::ReadFileBytes(*exe->interp);
-  MemoryImageReader ir(ib);
-  ErrnoOr<ElfInfo> interp = ParseElf(ir, ElfRole::kInterpreter);
-  ASSERT_TRUE(interp.ok());
   ErrnoOr<uint64_t> ebias = ChooseLoadBias(*exe, ElfRole::kExecutable, {});
-  ErrnoOr<uint64_t> ibias = ChooseLoadBias(*interp, ElfRole::kInterpreter, {});
-  ASSERT_TRUE(ebias.ok() && ibias.ok());
-  ErrnoOr<LoadPlan> plan = MakeLoadPlan(*exe, *ebias, &*interp, *ibias);
+  ASSERT_TRUE(ebias.ok());
+  std::optional<ElfInfo> interp;
+  uint64_t ibias = 0;
+  if (exe->interp) {
+    std::vector<uint8_t> ib = testing::ReadFileBytes(*exe->interp);
+    MemoryImageReader ir(ib);
+    ErrnoOr<ElfInfo> i = ParseElf(ir, ElfRole::kInterpreter);
+    ASSERT_TRUE(i.ok());
+    interp = *i;
+    ErrnoOr<uint64_t> b = ChooseLoadBias(*interp, ElfRole::kInterpreter, {});
+    ASSERT_TRUE(b.ok());
+    ibias = *b;
+  }
+  ErrnoOr<LoadPlan> plan =
+      MakeLoadPlan(*exe, *ebias, interp ? &*interp : nullptr, ibias);
   ASSERT_TRUE(plan.ok());
   p.auxv.phdr = plan->at_phdr;
   p.auxv.phent = plan->at_phent;
@@ -405,6 +416,16 @@ TEST(StackTest, ByteForByteLikeLinux) {
     ASSERT_EQ(st->bytes[i], d->bytes[i])
         << "first difference at 0x" << std::hex << d->rsp + i;
   }
+}
+
+TEST(StackTest, ByteForByteLikeLinuxPie) {
+  ExpectSameStackAsLinux(LOADER_STACK_DUMP_BIN);
+}
+TEST(StackTest, ByteForByteLikeLinuxStatic) {
+  ExpectSameStackAsLinux(LOADER_STACK_DUMP_STATIC_BIN);
+}
+TEST(StackTest, ByteForByteLikeLinuxStaticPie) {
+  ExpectSameStackAsLinux(LOADER_STACK_DUMP_STATIC_PIE_BIN);
 }
 
 }  // namespace
