@@ -51,6 +51,8 @@ TEST(ForkTest, PrivateWritesAreInvisibleToTheOtherSideAndPagesAreFreed) {
   // Child reads share the page (read-only mapping, same offset).
   EXPECT_EQ(Load(*child, *cas, *f.file, A + P), 11);
   EXPECT_EQ(cas->At(A + P)->prot, PROT_READ);
+  EXPECT_EQ(cas->mapped_pages(), 4u);  // fault-around mapped the neighbours too
+  EXPECT_EQ(cas->At(A + 3 * P)->prot, PROT_READ);
   EXPECT_EQ(child->PageOffset(A + P), f.mm->PageOffset(A + P));
   // Writes on either side are private.
   ASSERT_TRUE(Store(*child, *cas, *f.file, A + P, 99).ok());

@@ -191,8 +191,53 @@ ErrnoResult MemoryManager::HandleFault(uint64_t addr, platform::AccessType acces
   }
   if (!Allows(vma, access)) return Errno(EACCES);
   Page* pg;
-  return Populate(vma, page, access == platform::AccessType::kWrite, /*map=*/true,
-                  /*fault_around=*/true, &pg);
+  if (ErrnoResult r = Populate(vma, page, access == platform::AccessType::kWrite,
+                               /*map=*/true, /*fault_around=*/true, &pg);
+      !r.ok()) {
+    return r;
+  }
+  MapAround(vma, page);
+  return {};
+}
+
+void MemoryManager::MapAround(const Vma& vma, uint64_t addr) {
+  // Populated but unmapped neighbours (a fork child, moved or DONTNEED'd
+  // shared pages) in the same aligned block: map them now, one MapFile per
+  // run of contiguous addresses, file offsets and prot.
+  const uint64_t block = kFaultAroundPages * kPageSize;
+  const uint64_t lo = std::max(vma.start, addr & ~(block - 1));
+  const uint64_t hi = std::min(vma.end, (addr & ~(block - 1)) + block);
+  uint64_t run_addr = 0, run_off = 0, run_len = 0;
+  int run_prot = 0;
+  std::vector<Page*> run_pages;
+  auto flush = [&] {
+    if (run_len == 0) return;
+    LogIfError(as_->MapFile(run_addr, run_len, run_prot, run_off), "MapFile");
+    for (Page* p : run_pages) p->mapped = true;
+    run_len = 0;
+    run_pages.clear();
+  };
+  for (auto it = pages_.lower_bound(lo); it != pages_.end() && it->first < hi; ++it) {
+    Page& pg = it->second;
+    if (pg.mapped) {
+      flush();
+      continue;
+    }
+    const int prot = EffectiveProt(vma, pg);
+    if (run_len > 0 && run_addr + run_len == it->first && run_off + run_len == pg.offset &&
+        prot == run_prot) {
+      run_len += kPageSize;
+      run_pages.push_back(&pg);
+      continue;
+    }
+    flush();
+    run_addr = it->first;
+    run_off = pg.offset;
+    run_len = kPageSize;
+    run_prot = prot;
+    run_pages.push_back(&pg);
+  }
+  flush();
 }
 
 void MemoryManager::DropPages(uint64_t start, uint64_t end) {

@@ -160,6 +160,8 @@ class MemoryManager {
   // what it populated (and any page whose backing changed) into as_.
   ErrnoResult Populate(Vma& vma, uint64_t addr, bool write, bool map, bool fault_around,
                        Page** pg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Maps populated but unmapped pages of vma near addr (fault-around).
+  void MapAround(const Vma& vma, uint64_t addr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Finds the Vma for an access at addr, growing a MAP_GROWSDOWN Vma down to
   // it if addr lies just below one. EFAULT if none.
   ErrnoOr<Vma*> VmaForAccess(uint64_t addr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
