@@ -37,6 +37,10 @@ ErrnoResult MemoryManager::Madvise(uint64_t addr, uint64_t len, int advice) {
   if (end == addr) return {};
 
   absl::MutexLock l(&mu_);
+  if (advice == MADV_DONTFORK || advice == MADV_DOFORK || advice == MADV_WIPEONFORK ||
+      advice == MADV_KEEPONFORK) {
+    return SetForkAdvice(addr, end, advice);
+  }
   bool hole = false;
   uint64_t a = addr;
   for (auto it = vmas_.FirstEndingAfter(addr); a < end; ++it) {
@@ -94,6 +98,36 @@ ErrnoResult MemoryManager::Madvise(uint64_t addr, uint64_t len, int advice) {
   }
   if (hole) return Errno(ENOMEM);
   return {};
+}
+
+ErrnoResult MemoryManager::SetForkAdvice(uint64_t start, uint64_t end, int advice) {
+  ErrnoResult result;
+  uint64_t a = start;
+  while (a < end) {
+    auto it = vmas_.FirstEndingAfter(a);
+    if (it == vmas_.end() || it->second.start >= end) {
+      result = Errno(ENOMEM);
+      break;
+    }
+    if (it->second.start > a) result = Errno(ENOMEM);  // a hole; go on
+    if (advice == MADV_WIPEONFORK && !(it->second.private_() && it->second.anonymous())) {
+      result = Errno(EINVAL);
+      break;
+    }
+    const uint64_t s = std::max(a, it->second.start), e = std::min(end, it->second.end);
+    vmas_.SplitAt(s);
+    vmas_.SplitAt(e);
+    Vma* v = vmas_.Find(s);
+    switch (advice) {
+      case MADV_DONTFORK: v->dontfork = true; break;
+      case MADV_DOFORK: v->dontfork = false; break;
+      case MADV_WIPEONFORK: v->wipeonfork = true; break;
+      default: v->wipeonfork = false; break;
+    }
+    a = e;
+  }
+  vmas_.MergeAround(start, a);
+  return result;
 }
 
 ErrnoResult MemoryManager::Mincore(uint64_t addr, uint64_t len, uint64_t vec_addr) {

@@ -128,5 +128,33 @@ TEST(ForkTest, GrandchildrenAndBothSidesWritingFreeEverything) {
   EXPECT_EQ(f.file->allocated_pages(), 0u);
 }
 
+TEST(ForkTest, DontforkAndWipeonfork) {
+  FakeMm f;
+  ASSERT_TRUE(f.mm->Mmap(Fixed(A, 6 * P, kRW, MAP_PRIVATE)).ok());
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(AppStore(f, A + i * P, 1 + i).ok());
+  ASSERT_TRUE(f.mm->Mmap(Fixed(A + 8 * P, P, kRW, MAP_SHARED)).ok());
+  EXPECT_EQ(f.mm->Madvise(A + 8 * P, P, MADV_WIPEONFORK).error(), Errno(EINVAL));  // shared
+  EXPECT_EQ(f.mm->Madvise(A + 5 * P, 2 * P, MADV_DONTFORK).error(), Errno(ENOMEM));  // hole
+  ASSERT_TRUE(f.mm->Madvise(A + 5 * P, 2 * P, MADV_DOFORK).error() == Errno(ENOMEM));
+  ASSERT_TRUE(f.mm->Madvise(A + P, P, MADV_DONTFORK).ok());
+  ASSERT_TRUE(f.mm->Madvise(A + 3 * P, P, MADV_WIPEONFORK).ok());
+  EXPECT_EQ(f.mm->Vmas().size(), 6u);  // split: [0] [1 dontfork] [2] [3 wipe] [4,5] [shared]
+  FakeAddressSpace* cas;
+  std::unique_ptr<MemoryManager> child = f.Fork(&cas);
+  uint8_t b = 0xee;
+  EXPECT_EQ(AppAccess(*child, *cas, *f.file, A + P, false, &b).error(), Errno(EFAULT));
+  EXPECT_EQ(Load(*child, *cas, *f.file, A + 2 * P), 3);
+  EXPECT_EQ(Load(*child, *cas, *f.file, A + 3 * P), 0);  // wiped
+  EXPECT_EQ(*AppLoad(f, A + 3 * P), 4);                    // not in the parent
+  EXPECT_EQ(Load(*child, *cas, *f.file, A + 4 * P), 5);
+  // Advice off again: the Vmas merge back.
+  ASSERT_TRUE(f.mm->Madvise(A, 6 * P, MADV_DOFORK).ok());
+  ASSERT_TRUE(f.mm->Madvise(A, 6 * P, MADV_KEEPONFORK).ok());
+  EXPECT_EQ(f.mm->Vmas().size(), 2u);
+  child.reset();
+  f.mm.reset();
+  EXPECT_EQ(f.file->allocated_pages(), 0u);
+}
+
 }  // namespace
 }  // namespace sentry::mm

@@ -317,14 +317,18 @@ std::unique_ptr<MemoryManager> MemoryManager::Fork(
   auto child = std::make_unique<MemoryManager>(file_, std::move(child_as), options_);
   absl::MutexLock l(&mu_);
   absl::MutexLock cl(&child->mu_);  // order: parent, then its brand-new child
-  child->vmas_ = vmas_;
   child->brk_base_ = brk_base_;
   child->brk_ = brk_;
   std::vector<uint64_t> offsets;
   offsets.reserve(pages_.size());
-  for (const auto& [addr, pg] : pages_) {
-    child->pages_.emplace_hint(child->pages_.end(), addr, Page{pg.offset, false});
-    offsets.push_back(pg.offset);
+  for (const auto& [start, v] : vmas_) {
+    if (v.dontfork) continue;
+    child->vmas_.Insert(v);
+    if (v.wipeonfork) continue;  // the child starts with zero-fill
+    for (auto it = pages_.lower_bound(v.start); it != pages_.end() && it->first < v.end; ++it) {
+      child->pages_.emplace_hint(child->pages_.end(), it->first, Page{it->second.offset, false});
+      offsets.push_back(it->second.offset);
+    }
   }
   size_t i = 0;
   while (i < offsets.size()) {

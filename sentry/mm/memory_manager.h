@@ -175,6 +175,10 @@ class MemoryManager {
   ErrnoResult AllocateShared(uint64_t start, uint64_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LogIfError(const absl::Status& s, const char* what) const;
 
+  // madvise DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK over [start, end).
+  ErrnoResult SetForkAdvice(uint64_t start, uint64_t end, int advice)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // --- copy helpers (copy.cc) ---
   // Copies up to len bytes between app memory at addr and buf; returns the
   // number of bytes done before the first inaccessible byte.

@@ -9,7 +9,8 @@ namespace sentry::mm {
 
 bool Vma::CanMergeWith(const Vma& next) const {
   if (end != next.start || prot != next.prot || max_prot != next.max_prot ||
-      flags != next.flags || file != next.file || name != next.name) {
+      flags != next.flags || file != next.file || name != next.name ||
+      dontfork != next.dontfork || wipeonfork != next.wipeonfork) {
     return false;
   }
   return file == nullptr || file_offset + length() == next.file_offset;

@@ -50,6 +50,8 @@ struct Vma {
   std::shared_ptr<MappableFile> file;  // null: anonymous
   uint64_t file_offset = 0;            // file offset of `start`
   std::string name;                    // "[heap]", "[stack]", ... for /proc/maps
+  bool dontfork = false;    // MADV_DONTFORK: absent from a Fork child
+  bool wipeonfork = false;  // MADV_WIPEONFORK: zero-filled in a Fork child
 
   bool shared() const { return (flags & MAP_SHARED) != 0; }
   bool private_() const { return !shared(); }
