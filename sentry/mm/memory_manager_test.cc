@@ -112,7 +112,8 @@ TEST(MemoryManagerConcurrencyTest, ParallelFaultsCopiesMunmapsAndForks) {
       ErrnoOr<uint64_t> a = f.mm->Mmap(Fixed(base, 8 * P, PROT_READ | PROT_WRITE));
       ASSERT_TRUE(a.ok());
       for (int i = 0; i < 8; ++i) {
-        ASSERT_TRUE(AppStore(f, base + i * P, uint8_t(round + i)).ok());
+        ErrnoResult r = AppStore(f, base + i * P, uint8_t(round + i));
+        ASSERT_TRUE(r.ok()) << r.error().value();
       }
       uint64_t v = round;
       ASSERT_TRUE(f.mm->CopyOut(base + 3 * P + 8, &v, 8).ok());

@@ -131,11 +131,12 @@ struct FakeMm {
 
 // What an app load/store at addr does: through the mapping if it allows the
 // access, else a fault resolved by HandleFault (then retried). Returns the
-// fault's Errno if HandleFault refuses, EFAULT if it "resolves" the fault
-// without making the access possible.
+// fault's Errno if HandleFault refuses, EFAULT if 100 "resolved" faults in
+// a row never made the access possible. (It retries like a real app: another
+// thread's Fork may write-protect the page again between fault and retry.)
 inline ErrnoResult AppAccess(MemoryManager& mm, FakeAddressSpace& as, MemoryFile& file,
                              uint64_t addr, bool write, uint8_t* value) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
     std::optional<FakeAddressSpace::Mapping> m = as.At(addr);
     if (m && (m->prot & (write ? PROT_WRITE : PROT_READ))) {
       uint8_t* p = file.Data(m->offset) + (addr % kPageSize);
