@@ -1,4 +1,6 @@
 // fork_test.cc: MemoryManager::Fork copy-on-write and sharing, with fakes.
+#include <linux/mman.h>
+
 #include "gtest/gtest.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/mm/testing/fake_address_space.h"
@@ -125,6 +127,28 @@ TEST(ForkTest, GrandchildrenAndBothSidesWritingFreeEverything) {
   f.mm.reset();
   c2.reset();
   c1.reset();
+  EXPECT_EQ(f.file->allocated_pages(), 0u);
+}
+
+TEST(ForkTest, SharedAnonymousStaysSharedThroughMremap) {
+  FakeMm f;
+  ASSERT_TRUE(f.mm->Mmap(Fixed(A, 2 * P, kRW, MAP_SHARED)).ok());
+  ASSERT_TRUE(AppStore(f, A + P, 9).ok());
+  FakeAddressSpace* cas;
+  std::unique_ptr<MemoryManager> child = f.Fork(&cas);
+  // The parent grows (moving it): data and sharing follow, the new part is
+  // fresh shared memory.
+  ASSERT_TRUE(f.mm->Mmap(Fixed(A + 2 * P, P, PROT_READ, MAP_PRIVATE)).ok());
+  ErrnoOr<uint64_t> m = f.mm->Mremap(A, 2 * P, 4 * P, MREMAP_MAYMOVE, 0);
+  ASSERT_TRUE(m.ok());
+  ASSERT_NE(*m, A);
+  EXPECT_EQ(*AppLoad(f, *m + P), 9);
+  EXPECT_EQ(*AppLoad(f, *m + 3 * P), 0);
+  ASSERT_TRUE(AppStore(f, *m + P, 10).ok());
+  EXPECT_EQ(Load(*child, *cas, *f.file, A + P), 10);
+  ASSERT_TRUE(AppStore(f, *m + 3 * P, 11).ok());
+  child.reset();
+  f.mm.reset();
   EXPECT_EQ(f.file->allocated_pages(), 0u);
 }
 
