@@ -211,6 +211,8 @@ ErrnoOr<uint64_t> MemoryManager::Mremap(uint64_t old_addr, uint64_t old_len,
   absl::MutexLock l(&mu_);
   Vma* v = vmas_.Find(old_addr);
   if (v == nullptr) return Errno(EFAULT);
+  // The old range of a shared anonymous mapping would lose its pages here.
+  if (dontunmap && v->shared() && v->anonymous()) return Errno(EINVAL);
   if (!fixed && !dontunmap && nlen <= olen) {  // shrink (or same size) in place
     UnmapLocked(old_addr + nlen, old_addr + olen);
     return old_addr;

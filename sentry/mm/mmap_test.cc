@@ -281,6 +281,8 @@ TEST(MmapTest, MremapDontunmapLeavesZeroedOldRange) {
   EXPECT_EQ(*AppLoad(f, *m), 5);
   EXPECT_NE(*m, A);
   EXPECT_EQ(*AppLoad(f, A), 0);
+  ASSERT_TRUE(mm.Mmap(Req(A + 8 * P, P, kRW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED)).ok());
+  EXPECT_EQ(Err(mm.Mremap(A + 8 * P, P, P, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0)), Errno(EINVAL));
 }
 
 TEST(MmapTest, BrkBounds) {
