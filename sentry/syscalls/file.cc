@@ -1,0 +1,200 @@
+// File I/O on the task's fd table: read/write/readv/writev/close/fstat/
+// newfstatat(AT_EMPTY_PATH)/ioctl(TCGETS, TIOCGWINSZ)/lseek. The Sentry
+// copies app memory in or out through the MemoryManager and does the I/O
+// on its own File objects (host stdio for now).
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "sentry/syscalls/table.h"
+
+namespace sentry::syscalls {
+namespace {
+
+// Most bytes moved per read/write call; larger requests complete short, as
+// read(2)/write(2) may.
+constexpr size_t kMaxChunk = 1 << 20;
+
+SyscallReturn Read(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  size_t len = std::min<uint64_t>(a[2], kMaxChunk);
+  if (len == 0) return SyscallReturn::Ok(0);
+  std::vector<uint8_t> buf(len);
+  auto n = f->Read(buf.data(), len);
+  if (!n.ok()) return SyscallReturn::From(n.error());
+  if (*n == 0) return SyscallReturn::Ok(0);
+  auto c = t.mm().CopyOutPartial(a[1], buf.data(), *n);
+  if (!c.ok()) return SyscallReturn::From(c.error());
+  return SyscallReturn::Ok(static_cast<int64_t>(*c));
+}
+
+// Writes all of buf to f unless it errs; the count written or the errno if
+// nothing was.
+ErrnoOr<size_t> WriteAll(kernel::File& f, const uint8_t* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    auto w = f.Write(buf + done, len - done);
+    if (!w.ok()) {
+      if (done > 0) return done;
+      return w.error();
+    }
+    if (*w == 0) break;
+    done += *w;
+  }
+  return done;
+}
+
+SyscallReturn Write(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  size_t len = std::min<uint64_t>(a[2], kMaxChunk);
+  if (len == 0) return SyscallReturn::Ok(0);
+  std::vector<uint8_t> buf(len);
+  auto c = t.mm().CopyInPartial(a[1], buf.data(), len);
+  if (!c.ok()) return SyscallReturn::From(c.error());
+  auto w = WriteAll(*f, buf.data(), *c);
+  if (!w.ok()) return SyscallReturn::From(w.error());
+  return SyscallReturn::Ok(static_cast<int64_t>(*w));
+}
+
+uint64_t TotalLen(const std::vector<mm::IoVec>& iovs) {
+  uint64_t total = 0;
+  for (const auto& v : iovs) total += v.len;
+  return total;
+}
+
+SyscallReturn Readv(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  auto iovs = t.mm().CopyInIovecs(a[1], a[2]);
+  if (!iovs.ok()) return SyscallReturn::From(iovs.error());
+  size_t len = std::min<uint64_t>(TotalLen(*iovs), kMaxChunk);
+  if (len == 0) return SyscallReturn::Ok(0);
+  std::vector<uint8_t> buf(len);
+  auto n = f->Read(buf.data(), len);
+  if (!n.ok()) return SyscallReturn::From(n.error());
+  if (*n == 0) return SyscallReturn::Ok(0);
+  auto c = t.mm().CopyOutToIovecs(*iovs, buf.data(), *n);
+  if (!c.ok()) return SyscallReturn::From(c.error());
+  return SyscallReturn::Ok(static_cast<int64_t>(*c));
+}
+
+SyscallReturn Writev(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  auto iovs = t.mm().CopyInIovecs(a[1], a[2]);
+  if (!iovs.ok()) return SyscallReturn::From(iovs.error());
+  size_t len = std::min<uint64_t>(TotalLen(*iovs), kMaxChunk);
+  if (len == 0) return SyscallReturn::Ok(0);
+  std::vector<uint8_t> buf(len);
+  auto c = t.mm().CopyInFromIovecs(*iovs, buf.data(), len);
+  if (!c.ok()) return SyscallReturn::From(c.error());
+  auto w = WriteAll(*f, buf.data(), *c);
+  if (!w.ok()) return SyscallReturn::From(w.error());
+  return SyscallReturn::Ok(static_cast<int64_t>(*w));
+}
+
+SyscallReturn Close(Task& t, const SyscallArguments& a) {
+  ErrnoResult r = t.fds().Close(static_cast<int>(a[0]));
+  return r.ok() ? SyscallReturn::Ok(0) : SyscallReturn::From(r.error());
+}
+
+// The app's view of a host file's stat: type, mode, size, block size,
+// device number of character devices and times; identity fields (dev, ino,
+// owner) are the sandbox's, not the host's.
+SyscallReturn StatTo(Task& t, kernel::File& f, uint64_t addr) {
+  struct stat host;
+  ErrnoResult r = f.Stat(&host);
+  if (!r.ok()) return SyscallReturn::From(r.error());
+  struct stat st;
+  std::memset(&st, 0, sizeof(st));
+  st.st_mode = host.st_mode;
+  st.st_nlink = 1;
+  st.st_uid = t.creds().euid;
+  st.st_gid = t.creds().egid;
+  st.st_rdev = host.st_rdev;
+  st.st_size = S_ISREG(host.st_mode) ? host.st_size : 0;
+  st.st_blksize = host.st_blksize;
+  st.st_blocks = S_ISREG(host.st_mode) ? host.st_blocks : 0;
+  st.st_atim = host.st_atim;
+  st.st_mtim = host.st_mtim;
+  st.st_ctim = host.st_ctim;
+  st.st_dev = 1;
+  st.st_ino = 1;
+  if (!t.mm().CopyOut(addr, &st, sizeof(st)).ok()) return SyscallReturn::Err(EFAULT);
+  return SyscallReturn::Ok(0);
+}
+
+SyscallReturn Fstat(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  return StatTo(t, *f, a[1]);
+}
+
+// newfstatat(fd, "", buf, AT_EMPTY_PATH) is glibc's fstat(); paths need the
+// VFS (issue 5).
+SyscallReturn Newfstatat(Task& t, const SyscallArguments& a) {
+  int flags = static_cast<int>(a[3]);
+  if (!(flags & AT_EMPTY_PATH)) return SyscallReturn::Err(ENOSYS);
+  auto path = t.mm().CopyInString(a[1], 4096);
+  if (!path.ok()) return SyscallReturn::From(path.error());
+  if (!path->empty()) return SyscallReturn::Err(ENOSYS);
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  return StatTo(t, *f, a[2]);
+}
+
+SyscallReturn Ioctl(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  switch (a[1]) {
+    case TCGETS: {
+      if (!f->IsTty()) return SyscallReturn::Err(ENOTTY);
+      uint8_t termios[36];  // the kernel's struct termios
+      ErrnoResult r = f->GetTermios(termios, sizeof(termios));
+      if (!r.ok()) return SyscallReturn::From(r.error());
+      if (!t.mm().CopyOut(a[2], termios, sizeof(termios)).ok()) {
+        return SyscallReturn::Err(EFAULT);
+      }
+      return SyscallReturn::Ok(0);
+    }
+    default:
+      // Other terminal ioctls are not implemented; on a non-tty Linux says
+      // ENOTTY too.
+      return SyscallReturn::Err(ENOTTY);
+  }
+}
+
+SyscallReturn Lseek(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f) return SyscallReturn::Err(EBADF);
+  int whence = static_cast<int>(a[2]);
+  if (whence < SEEK_SET || whence > SEEK_END) return SyscallReturn::Err(EINVAL);
+  if (f->IsTty()) return SyscallReturn::Err(ESPIPE);
+  auto r = f->Seek(static_cast<int64_t>(a[1]), whence);
+  if (!r.ok()) return SyscallReturn::From(r.error());
+  return SyscallReturn::Ok(*r);
+}
+
+}  // namespace
+
+void RegisterFile(SyscallTable& t) {
+  t.Register(SYS_read, Read);
+  t.Register(SYS_write, Write);
+  t.Register(SYS_readv, Readv);
+  t.Register(SYS_writev, Writev);
+  t.Register(SYS_close, Close);
+  t.Register(SYS_fstat, Fstat);
+  t.Register(SYS_newfstatat, Newfstatat);
+  t.Register(SYS_ioctl, Ioctl);
+  t.Register(SYS_lseek, Lseek);
+}
+
+}  // namespace sentry::syscalls

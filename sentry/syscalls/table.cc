@@ -1,0 +1,45 @@
+#include "sentry/syscalls/table.h"
+
+#include <cerrno>
+
+#include "base/fmt_absl.h"
+#include "compat/support.h"
+#include "spdlog/spdlog.h"
+
+namespace sentry::syscalls {
+
+SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
+  RegisterProcess(*this);
+  RegisterMm(*this);
+  RegisterFile(*this);
+  RegisterTime(*this);
+  RegisterRandom(*this);
+}
+
+SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
+  if (args.nr < static_cast<uint64_t>(compat::kSyscallTableSize)) {
+    int nr = static_cast<int>(args.nr);
+    if (handlers_[nr] != nullptr) return handlers_[nr](t, args);
+    uint64_t n = unimplemented_[nr].fetch_add(1, std::memory_order_relaxed);
+    const compat::SyscallInfo* info = compat::LookupSyscall(nr);
+    int err = ENOSYS;
+    std::string_view name = "(unknown)";
+    if (info != nullptr) {
+      name = info->name;
+      const compat::SupportEntry& e = compat::SupportFor(*info);
+      if ((e.level == compat::SupportLevel::kUnsupported ||
+           e.level == compat::SupportLevel::kUnimplemented) &&
+          e.error != 0) {
+        err = e.error;
+      }
+    }
+    if (n == 0 || options_.strace_unimplemented) {
+      spdlog::warn("unimplemented syscall {} ({}) -> errno {}", nr, std::string(name), err);
+    }
+    return SyscallReturn::Err(err);
+  }
+  spdlog::warn("syscall number {} out of range -> ENOSYS", args.nr);
+  return SyscallReturn::Err(ENOSYS);
+}
+
+}  // namespace sentry::syscalls
