@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the gofer serves examples/rootfs (confined, read-only) on a
-# unix socket, and the project's own 9P client lists it and reads a file.
+# unix socket, and the project's own 9P client lists it and reads a file;
+# then the Sentry runs Debian's static busybox on the ptrace platform.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,3 +18,8 @@ echo "\$ 9p-ls /etc"
 "$build/tools/9p-ls" --socket "$sock" etc
 echo "\$ 9p-ls --cat etc/hostname"
 "$build/tools/9p-ls" --socket "$sock" --cat etc/hostname
+echo
+echo "\$ sentry -- /bin/busybox uname -a      (Debian's static busybox; every syscall stops in the Sentry)"
+"$build/sentry/boot/sentry" -- /bin/busybox uname -a
+echo '$ sentry -- /bin/busybox echo "hello from the sandbox"'
+"$build/sentry/boot/sentry" -- /bin/busybox echo "hello from the sandbox"
