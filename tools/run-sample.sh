@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/sandbox-run.XXXXXX)
 sock="$work/gofer.sock"
 "$build/gofer/gofer" --root "$root/examples/rootfs" --ro --socket "$sock" 2>"$work/gofer.log" &
 gofer=$!
-trap 'kill $gofer 2>/dev/null; wait $gofer 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $gofer 2>/dev/null; wait $gofer 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || { echo "run: gofer did not start:"; cat "$work/gofer.log"; exit 1; }
 echo "\$ 9p-ls /            (gofer serving examples/rootfs read-only, confined)"
