@@ -39,6 +39,22 @@ uint32_t IoUnit(const fs9p::Session& s) {
   return s.msize > fs9p::kIoHeaderSize ? s.msize - fs9p::kIoHeaderSize : 0;
 }
 
+// Makes `fid` an open fid over `file`. With FD donation negotiated and a
+// regular file, `reply` also carries a duplicate of the FD.
+absl::Status FinishOpen(Fid& fid, const Node& node, base::UniqueFd file, int flags,
+                        const fs9p::Session& s, fs9p::Handler::Reply& reply)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(fid.mu) {
+  if (s.fd_donation && S_ISREG(node.type())) {
+    int dup = fcntl(file.get(), F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return ErrnoError(errno, "dup");
+    reply.fd.reset(dup);
+  }
+  fid.file = std::move(file);
+  fid.open_flags = flags;
+  fid.kind = Fid::Kind::kOpen;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 FileServer::Result FileServer::Do(const fs9p::Tlopen& m, const fs9p::Session& s) {
@@ -54,14 +70,7 @@ FileServer::Result FileServer::Do(const fs9p::Tlopen& m, const fs9p::Session& s)
   absl::StatusOr<base::UniqueFd> fd = node.Open(flags);
   if (!fd.ok()) return fd.status();
   Reply r{fs9p::Rlopen{QidOf(node), IoUnit(s)}, {}};
-  if (s.fd_donation && S_ISREG(node.type())) {
-    int dup = fcntl(fd->get(), F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return ErrnoError(errno, "dup");
-    r.fd.reset(dup);
-  }
-  fid.file = *std::move(fd);
-  fid.open_flags = flags;
-  fid.kind = Fid::Kind::kOpen;
+  if (absl::Status st = FinishOpen(fid, node, *std::move(fd), flags, s, r); !st.ok()) return st;
   return r;
 }
 
@@ -97,15 +106,8 @@ FileServer::Result FileServer::Do(const fs9p::Tlcreate& m, const fs9p::Session& 
     fd = *std::move(opened);
   }
   Reply r{fs9p::Rlcreate{QidOf(**node), IoUnit(s)}, {}};
-  if (s.fd_donation) {
-    int dup = fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return ErrnoError(errno, "dup");
-    r.fd.reset(dup);
-  }
+  if (absl::Status st = FinishOpen(fid, **node, std::move(fd), flags, s, r); !st.ok()) return st;
   fid.node = *std::move(node);
-  fid.file = std::move(fd);
-  fid.open_flags = flags;
-  fid.kind = Fid::Kind::kOpen;
   return r;
 }
 
