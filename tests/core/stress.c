@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("stress done"); return 0; }
