@@ -14,8 +14,9 @@
 namespace sentry::boot {
 namespace {
 
-bool Fail(ExecError* err, int status, std::string msg) {
+bool Fail(ExecError* err, int status, std::string msg, int error = ENOEXEC) {
   err->exit_status = status;
+  err->error = error;
   err->message = std::move(msg);
   return false;
 }
@@ -78,7 +79,7 @@ bool LoadExecutable(const ExecRequest& req, mm::MemoryManager& mm, ExecResult* o
   sp.auxv.gid = req.creds.gid;
   sp.auxv.egid = req.creds.egid;
   auto stack = loader::BuildInitialStack(sp);
-  if (!stack.ok()) return Fail(err, 126, "initial stack: " + ErrnoText(stack.error()));
+  if (!stack.ok()) return Fail(err, 126, "initial stack: " + ErrnoText(stack.error()), stack.error().value());
 
   // --- point of no return: execute the plan ---
   // Segments are mapped writable while we fill them; their final
@@ -91,14 +92,14 @@ bool LoadExecutable(const ExecRequest& req, mm::MemoryManager& mm, ExecResult* o
     switch (op.kind) {
       case loader::MapOp::Kind::kMapFile: {
         ErrnoResult r = MapAnon(mm, op.addr, op.len, PROT_READ | PROT_WRITE);
-        if (!r.ok()) return Fail(err, 126, "map segment: " + ErrnoText(r.error()));
+        if (!r.ok()) return Fail(err, 126, "map segment: " + ErrnoText(r.error()), r.error().value());
         uint64_t n = op.file_offset < file_size ? std::min(op.len, file_size - op.file_offset) : 0;
         buf.resize(n);
         if (n > 0) {
           ErrnoResult rr = loader::ReadFull(reader, op.file_offset, buf.data(), n);
-          if (!rr.ok()) return Fail(err, 126, "read segment: " + ErrnoText(rr.error()));
+          if (!rr.ok()) return Fail(err, 126, "read segment: " + ErrnoText(rr.error()), rr.error().value());
           ErrnoResult c = mm.CopyOut(op.addr, buf.data(), n);
-          if (!c.ok()) return Fail(err, 126, "fill segment: " + ErrnoText(c.error()));
+          if (!c.ok()) return Fail(err, 126, "fill segment: " + ErrnoText(c.error()), c.error().value());
         }
         prots.emplace_back(op.addr, op.len, op.prot);
         break;
@@ -106,12 +107,12 @@ bool LoadExecutable(const ExecRequest& req, mm::MemoryManager& mm, ExecResult* o
       case loader::MapOp::Kind::kZeroFill: {
         std::vector<uint8_t> zeros(op.len, 0);
         ErrnoResult c = mm.CopyOut(op.addr, zeros.data(), zeros.size());
-        if (!c.ok()) return Fail(err, 126, "zero-fill: " + ErrnoText(c.error()));
+        if (!c.ok()) return Fail(err, 126, "zero-fill: " + ErrnoText(c.error()), c.error().value());
         break;
       }
       case loader::MapOp::Kind::kMapAnon: {
         ErrnoResult r = MapAnon(mm, op.addr, op.len, op.prot);
-        if (!r.ok()) return Fail(err, 126, "map bss: " + ErrnoText(r.error()));
+        if (!r.ok()) return Fail(err, 126, "map bss: " + ErrnoText(r.error()), r.error().value());
         prots.emplace_back(op.addr, op.len, op.prot);
         break;
       }
@@ -119,16 +120,16 @@ bool LoadExecutable(const ExecRequest& req, mm::MemoryManager& mm, ExecResult* o
   }
   for (const auto& [addr, len, prot] : prots) {
     ErrnoResult r = mm.Mprotect(addr, len, prot);
-    if (!r.ok()) return Fail(err, 126, "protect segment: " + ErrnoText(r.error()));
+    if (!r.ok()) return Fail(err, 126, "protect segment: " + ErrnoText(r.error()), r.error().value());
   }
   mm.SetBrkBase(plan->brk);
 
   const uint64_t stack_len = loader::PageUp(stack->bytes.size()) + (128 << 10);
   int stack_prot = PROT_READ | PROT_WRITE | (plan->executable_stack ? PROT_EXEC : 0);
   ErrnoResult r = MapAnon(mm, stack->stack_top - stack_len, stack_len, stack_prot, MAP_GROWSDOWN);
-  if (!r.ok()) return Fail(err, 126, "map stack: " + ErrnoText(r.error()));
+  if (!r.ok()) return Fail(err, 126, "map stack: " + ErrnoText(r.error()), r.error().value());
   ErrnoResult c = mm.CopyOut(stack->sp, stack->bytes.data(), stack->bytes.size());
-  if (!c.ok()) return Fail(err, 126, "fill stack: " + ErrnoText(c.error()));
+  if (!c.ok()) return Fail(err, 126, "fill stack: " + ErrnoText(c.error()), c.error().value());
 
   out->entry = plan->start_pc;
   out->sp = stack->sp;

@@ -10,6 +10,7 @@
 #ifndef SENTRY_BOOT_LOAD_H_
 #define SENTRY_BOOT_LOAD_H_
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ struct ExecResult {
 // What went wrong, with the exit status the boot binary should use.
 struct ExecError {
   int exit_status = 126;
+  int error = ENOEXEC;  // what execve(2) returns
   std::string message;
 };
 

@@ -17,14 +17,14 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/fmt_absl.h"
 #include "platform/platform.h"
-#include "sentry/boot/load.h"
+#include "base/unique_fd.h"
+#include "sentry/boot/exec_loader.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/kernel/file.h"
-#include "sentry/kernel/task.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/syscalls/table.h"
@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
     return (e == ENOENT || e == ENOTDIR) ? 127 : 126;
   }
 
+  sentry::boot::BootExecLoader loader;
+  loader.Add(path, base::UniqueFd(fd));
+
   auto mf = sentry::mm::MemoryFile::Create();
   if (!mf.ok()) {
     spdlog::error("memory file: {}", mf.status());
@@ -138,48 +141,36 @@ int main(int argc, char** argv) {
   }
   sentry::mm::MemoryManagerOptions mopts;
   mopts.max_address = (*plat)->MaxUserAddress();
-  auto mm = std::make_unique<sentry::mm::MemoryManager>(**mf, std::move(*as), mopts);
+  auto mm = std::make_shared<sentry::mm::MemoryManager>(**mf, std::move(*as), mopts);
 
-  sentry::kernel::Credentials creds{flags.uid, flags.uid, flags.gid, flags.gid};
-  sentry::boot::ExecRequest req;
-  req.fd = fd;
-  req.path = path;
-  req.argv = flags.argv;
-  req.envp = flags.env;
-  req.creds = creds;
-  req.max_address = mopts.max_address;
-  sentry::boot::ExecResult exec;
-  sentry::boot::ExecError err;
-  bool loaded = sentry::boot::LoadExecutable(req, *mm, &exec, &err);
-  close(fd);
-  if (!loaded) {
-    std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), err.message.c_str());
-    return err.exit_status;
+  auto creds = sentry::kernel::Credentials::ForUser(flags.uid, flags.gid);
+  auto image = loader.Load(path, flags.argv, flags.env, creds, *mm);
+  if (!image.ok()) {
+    std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), loader.last_error().c_str());
+    return 126;
   }
 
   sentry::syscalls::SyscallTable table({.strace_unimplemented = flags.strace_unimplemented});
   sentry::kernel::UtsInfo uts;
   uts.hostname = flags.hostname;
-  sentry::kernel::Task task(**plat, *mm, table, creds, uts);
-  task.cpu().regs.rip = exec.entry;
-  task.cpu().regs.rsp = exec.sp;
   // stdio: the host fds the Sentry was handed; 1 and 2 share one File when
   // they are the same open file, so writes share offset and order.
+  auto fds = std::make_shared<sentry::kernel::FdTable>();
   auto in = std::make_shared<sentry::kernel::HostFile>(0);
   auto out = std::make_shared<sentry::kernel::HostFile>(1);
   std::shared_ptr<sentry::kernel::File> errf =
       SameOpenFile(1, 2) ? std::shared_ptr<sentry::kernel::File>(out)
                          : std::make_shared<sentry::kernel::HostFile>(2);
-  task.fds().Set(0, in);
-  task.fds().Set(1, out);
-  task.fds().Set(2, errf);
+  fds->Set(0, in);
+  fds->Set(1, out);
+  fds->Set(2, errf);
 
-  absl::Status run_status;
-  // The init task runs on its own host thread (it creates its Context there).
-  std::thread runner([&] { run_status = task.Run(); });
-  runner.join();
-  if (!run_status.ok()) spdlog::error("task failed: {}", run_status);
-  int status = task.ExitStatus();
-  mm.reset();
+  size_t slash = path.rfind('/');
+  std::string comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
+  int status;
+  {
+    sentry::kernel::Kernel kernel(**plat, **mf, table, loader, uts);
+    status = kernel.RunInit(std::move(mm), *image, creds, std::move(fds), comm);
+  }
   return status;
 }

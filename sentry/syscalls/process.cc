@@ -1,4 +1,5 @@
-// Process identity and lifetime: exit, ids, arch_prctl, uname, rlimits.
+// Process identity and lifetime: exit, ids, sessions and process groups,
+// arch_prctl, uname, rlimits, set_tid_address, robust lists.
 #include <asm/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -7,24 +8,95 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sentry/kernel/kernel.h"
 #include "sentry/syscalls/table.h"
 
 namespace sentry::syscalls {
 namespace {
 
+using kernel::ThreadGroup;
+
 SyscallReturn Exit(Task& t, const SyscallArguments& a) {
-  // One thread per process for now: exit ends the process like exit_group.
-  t.Exit(static_cast<int>(a[0]));
+  t.ExitThread(static_cast<int>(a[0]));
   return SyscallReturn::Ok(0);
 }
 
-// The init process of a fresh PID namespace.
-SyscallReturn Getpid(Task&, const SyscallArguments&) { return SyscallReturn::Ok(1); }
-SyscallReturn Getppid(Task&, const SyscallArguments&) { return SyscallReturn::Ok(0); }
-SyscallReturn Getuid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.creds().uid); }
-SyscallReturn Geteuid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.creds().euid); }
-SyscallReturn Getgid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.creds().gid); }
-SyscallReturn Getegid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.creds().egid); }
+SyscallReturn ExitGroup(Task& t, const SyscallArguments& a) {
+  t.ExitGroup(static_cast<int>(a[0]));
+  return SyscallReturn::Ok(0);
+}
+
+SyscallReturn Getpid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.tgid()); }
+SyscallReturn Gettid(Task& t, const SyscallArguments&) { return SyscallReturn::Ok(t.tid()); }
+
+SyscallReturn Getppid(Task& t, const SyscallArguments&) {
+  absl::MutexLock l(&t.kernel().mu());
+  ThreadGroup* p = t.tg().parent;
+  return SyscallReturn::Ok(p == nullptr ? 0 : p->tgid);
+}
+
+// The process `pid` names for the *pgid/*sid calls (0 = the caller).
+ThreadGroup* ProcessLocked(Task& t, int pid) {
+  if (pid == 0) return &t.tg();
+  ThreadGroup* tg = t.kernel().ThreadGroupLocked(pid);
+  return (tg == nullptr || tg->zombie) ? nullptr : tg;
+}
+
+SyscallReturn Getpgid(Task& t, const SyscallArguments& a) {
+  absl::MutexLock l(&t.kernel().mu());
+  ThreadGroup* tg = ProcessLocked(t, static_cast<int>(a[0]));
+  if (tg == nullptr) return SyscallReturn::Err(ESRCH);
+  return SyscallReturn::Ok(tg->pgid);
+}
+
+SyscallReturn Getpgrp(Task& t, const SyscallArguments&) {
+  absl::MutexLock l(&t.kernel().mu());
+  return SyscallReturn::Ok(t.tg().pgid);
+}
+
+SyscallReturn Getsid(Task& t, const SyscallArguments& a) {
+  absl::MutexLock l(&t.kernel().mu());
+  ThreadGroup* tg = ProcessLocked(t, static_cast<int>(a[0]));
+  if (tg == nullptr) return SyscallReturn::Err(ESRCH);
+  return SyscallReturn::Ok(tg->sid);
+}
+
+SyscallReturn Setsid(Task& t, const SyscallArguments&) {
+  kernel::Kernel& k = t.kernel();
+  absl::MutexLock l(&k.mu());
+  ThreadGroup& tg = t.tg();
+  // EPERM if the caller already leads a process group.
+  for (ThreadGroup* g : k.ThreadGroupsLocked()) {
+    if (g->pgid == tg.tgid) return SyscallReturn::Err(EPERM);
+  }
+  tg.sid = tg.pgid = tg.tgid;
+  return SyscallReturn::Ok(tg.sid);
+}
+
+SyscallReturn Setpgid(Task& t, const SyscallArguments& a) {
+  int pid = static_cast<int>(a[0]);
+  int pgid = static_cast<int>(a[1]);
+  if (pgid < 0) return SyscallReturn::Err(EINVAL);
+  kernel::Kernel& k = t.kernel();
+  absl::MutexLock l(&k.mu());
+  ThreadGroup& self = t.tg();
+  ThreadGroup* target = ProcessLocked(t, pid);
+  if (target == nullptr) return SyscallReturn::Err(ESRCH);
+  if (target != &self && target->parent != &self) return SyscallReturn::Err(ESRCH);
+  if (target->sid == target->tgid) return SyscallReturn::Err(EPERM);  // session leader
+  if (target->sid != self.sid) return SyscallReturn::Err(EPERM);
+  if (pgid == 0) pgid = target->tgid;
+  if (pgid != target->tgid) {
+    // The group must exist in the caller's session.
+    bool found = false;
+    for (ThreadGroup* g : k.ThreadGroupsLocked()) {
+      if (g->pgid == pgid && g->sid == self.sid && !g->zombie) found = true;
+    }
+    if (!found) return SyscallReturn::Err(EPERM);
+  }
+  target->pgid = pgid;
+  return SyscallReturn::Ok(0);
+}
 
 SyscallReturn ArchPrctl(Task& t, const SyscallArguments& a) {
   auto& regs = t.cpu().regs;
@@ -54,7 +126,7 @@ SyscallReturn ArchPrctl(Task& t, const SyscallArguments& a) {
 
 SyscallReturn SetTidAddress(Task& t, const SyscallArguments& a) {
   t.clear_child_tid = a[0];
-  return SyscallReturn::Ok(1);  // the tid
+  return SyscallReturn::Ok(t.tid());
 }
 
 SyscallReturn SetRobustList(Task& t, const SyscallArguments& a) {
@@ -62,6 +134,24 @@ SyscallReturn SetRobustList(Task& t, const SyscallArguments& a) {
   if (a[1] != 24) return SyscallReturn::Err(EINVAL);
   t.robust_list_head = a[0];
   t.robust_list_len = a[1];
+  return SyscallReturn::Ok(0);
+}
+
+SyscallReturn GetRobustList(Task& t, const SyscallArguments& a) {
+  uint64_t head = 0, len = 0;
+  int pid = static_cast<int>(a[0]);
+  if (pid == 0 || pid == t.tid()) {
+    head = t.robust_list_head;
+    len = t.robust_list_len;
+  } else {
+    absl::MutexLock l(&t.kernel().mu());
+    kernel::Task* o = t.kernel().TaskLocked(pid);
+    if (o == nullptr) return SyscallReturn::Err(ESRCH);
+    head = o->robust_list_head;
+    len = o->robust_list_len;
+  }
+  if (!t.mm().CopyOut(a[1], &head, sizeof(head)).ok()) return SyscallReturn::Err(EFAULT);
+  if (!t.mm().CopyOut(a[2], &len, sizeof(len)).ok()) return SyscallReturn::Err(EFAULT);
   return SyscallReturn::Ok(0);
 }
 
@@ -85,40 +175,67 @@ SyscallReturn Uname(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(0);
 }
 
-// Fixed limits, like a fresh Linux login: stack 8 MiB soft, nofile 1024
-// soft / 4096 hard (Debian's defaults), everything else unlimited.
-struct rlimit LimitFor(int resource) {
-  struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
-  switch (resource) {
-    case RLIMIT_STACK: r.rlim_cur = 8 << 20; break;
-    case RLIMIT_NOFILE: r.rlim_cur = 1024; r.rlim_max = 4096; break;
-    case RLIMIT_CORE: r.rlim_cur = 0; break;
-    case RLIMIT_MEMLOCK: r.rlim_cur = r.rlim_max = 8 << 20; break;
-    default: break;
+// prlimit64's core: reads the old limit and installs the new one of
+// `tg`, with setrlimit(2)'s checks. Needs the kernel lock.
+ErrnoResult SwapLimitLocked(Task& t, ThreadGroup& tg, int res, const struct rlimit* next,
+                            struct rlimit* old) {
+  struct rlimit& cur = tg.limits[res];
+  if (old != nullptr) *old = cur;
+  if (next == nullptr) return {};
+  if (next->rlim_cur > next->rlim_max) return Errno(EINVAL);
+  constexpr uint64_t kCapSysResource = 1ull << 24;
+  if (next->rlim_max > cur.rlim_max && (t.creds().cap_effective & kCapSysResource) == 0) {
+    return Errno(EPERM);
   }
-  return r;
+  // Linux's fs.nr_open bound.
+  if (res == RLIMIT_NOFILE && next->rlim_max > 1048576) return Errno(EPERM);
+  cur = *next;
+  return {};
 }
 
 SyscallReturn Getrlimit(Task& t, const SyscallArguments& a) {
   int res = static_cast<int>(a[0]);
   if (res < 0 || res >= RLIM_NLIMITS) return SyscallReturn::Err(EINVAL);
-  struct rlimit r = LimitFor(res);
+  struct rlimit r;
+  {
+    absl::MutexLock l(&t.kernel().mu());
+    r = t.tg().limits[res];
+  }
   if (!t.mm().CopyOut(a[1], &r, sizeof(r)).ok()) return SyscallReturn::Err(EFAULT);
   return SyscallReturn::Ok(0);
 }
 
+SyscallReturn Setrlimit(Task& t, const SyscallArguments& a) {
+  int res = static_cast<int>(a[0]);
+  if (res < 0 || res >= RLIM_NLIMITS) return SyscallReturn::Err(EINVAL);
+  struct rlimit r;
+  if (!t.mm().CopyIn(a[1], &r, sizeof(r)).ok()) return SyscallReturn::Err(EFAULT);
+  absl::MutexLock l(&t.kernel().mu());
+  ErrnoResult e = SwapLimitLocked(t, t.tg(), res, &r, nullptr);
+  return e.ok() ? SyscallReturn::Ok(0) : SyscallReturn::From(e.error());
+}
+
 SyscallReturn Prlimit64(Task& t, const SyscallArguments& a) {
   int pid = static_cast<int>(a[0]);
-  if (pid != 0 && pid != 1) return SyscallReturn::Err(ESRCH);
   int res = static_cast<int>(a[1]);
   if (res < 0 || res >= RLIM_NLIMITS) return SyscallReturn::Err(EINVAL);
-  if (a[2] != 0) {
-    // Setting limits is not supported yet.
-    return SyscallReturn::Err(EPERM);
+  struct rlimit next;
+  if (a[2] != 0 && !t.mm().CopyIn(a[2], &next, sizeof(next)).ok()) {
+    return SyscallReturn::Err(EFAULT);
   }
-  if (a[3] != 0) {
-    struct rlimit r = LimitFor(res);
-    if (!t.mm().CopyOut(a[3], &r, sizeof(r)).ok()) return SyscallReturn::Err(EFAULT);
+  struct rlimit old;
+  {
+    absl::MutexLock l(&t.kernel().mu());
+    ThreadGroup* tg = ProcessLocked(t, pid);
+    if (tg == nullptr) {
+      if (kernel::Task* o = t.kernel().TaskLocked(pid)) tg = &o->tg();
+    }
+    if (tg == nullptr) return SyscallReturn::Err(ESRCH);
+    ErrnoResult e = SwapLimitLocked(t, *tg, res, a[2] != 0 ? &next : nullptr, &old);
+    if (!e.ok()) return SyscallReturn::From(e.error());
+  }
+  if (a[3] != 0 && !t.mm().CopyOut(a[3], &old, sizeof(old)).ok()) {
+    return SyscallReturn::Err(EFAULT);
   }
   return SyscallReturn::Ok(0);
 }
@@ -127,19 +244,22 @@ SyscallReturn Prlimit64(Task& t, const SyscallArguments& a) {
 
 void RegisterProcess(SyscallTable& t) {
   t.Register(SYS_exit, Exit);
-  t.Register(SYS_exit_group, Exit);
+  t.Register(SYS_exit_group, ExitGroup);
   t.Register(SYS_getpid, Getpid);
-  t.Register(SYS_gettid, Getpid);
+  t.Register(SYS_gettid, Gettid);
   t.Register(SYS_getppid, Getppid);
-  t.Register(SYS_getuid, Getuid);
-  t.Register(SYS_geteuid, Geteuid);
-  t.Register(SYS_getgid, Getgid);
-  t.Register(SYS_getegid, Getegid);
+  t.Register(SYS_getpgid, Getpgid);
+  t.Register(SYS_getpgrp, Getpgrp);
+  t.Register(SYS_getsid, Getsid);
+  t.Register(SYS_setsid, Setsid);
+  t.Register(SYS_setpgid, Setpgid);
   t.Register(SYS_arch_prctl, ArchPrctl);
   t.Register(SYS_set_tid_address, SetTidAddress);
   t.Register(SYS_set_robust_list, SetRobustList);
+  t.Register(SYS_get_robust_list, GetRobustList);
   t.Register(SYS_uname, Uname);
   t.Register(SYS_getrlimit, Getrlimit);
+  t.Register(SYS_setrlimit, Setrlimit);
   t.Register(SYS_prlimit64, Prlimit64);
 }
 

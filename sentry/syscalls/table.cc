@@ -14,6 +14,13 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterFile(*this);
   RegisterTime(*this);
   RegisterRandom(*this);
+  RegisterSignal(*this);
+  RegisterClone(*this);
+  RegisterFutex(*this);
+  RegisterCreds(*this);
+  RegisterFd(*this);
+  RegisterTimer(*this);
+  RegisterSched(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {

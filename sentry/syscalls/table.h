@@ -58,6 +58,13 @@ void RegisterMm(SyscallTable& t);
 void RegisterFile(SyscallTable& t);
 void RegisterTime(SyscallTable& t);
 void RegisterRandom(SyscallTable& t);
+void RegisterSignal(SyscallTable& t);
+void RegisterClone(SyscallTable& t);
+void RegisterFutex(SyscallTable& t);
+void RegisterCreds(SyscallTable& t);
+void RegisterFd(SyscallTable& t);
+void RegisterTimer(SyscallTable& t);
+void RegisterSched(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 

@@ -18,6 +18,7 @@
 
 #include "gtest/gtest.h"
 #include "sentry/kernel/file.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/mm/testing/fake_address_space.h"
 
 namespace sentry::syscalls {
@@ -36,13 +37,26 @@ class NoPlatform : public platform::Platform {
   }
 };
 
+class NoLoader : public kernel::ExecLoader {
+ public:
+  ErrnoOr<kernel::ExecImage> Load(const std::string&, const std::vector<std::string>&,
+                                  const std::vector<std::string>&, const kernel::Credentials&,
+                                  mm::MemoryManager&) override {
+    return Errno(ENOENT);
+  }
+};
+
 class TableTest : public ::testing::Test {
  protected:
-  TableTest() : task_(platform_, *fake_.mm, table_, {7, 8, 9, 10}, kernel::UtsInfo{}) {
+  TableTest()
+      : mm_(std::move(fake_.mm)),
+        kernel_(platform_, *fake_.file, table_, loader_, kernel::UtsInfo{}),
+        task_ptr_(kernel_.CreateTaskForTesting(mm_, Creds())),
+        task_(*task_ptr_) {
     mm::MmapRequest req;
     req.length = 1 << 16;
     req.prot = PROT_READ | PROT_WRITE;
-    auto r = fake_.mm->Mmap(req);
+    auto r = mm_->Mmap(req);
     buf_ = r.ok() ? *r : 0;
   }
 
@@ -55,10 +69,21 @@ class TableTest : public ::testing::Test {
     return table_.Dispatch(task_, a).value;
   }
 
+  static kernel::Credentials Creds() {
+    kernel::Credentials c = kernel::Credentials::ForUser(7, 9);
+    c.euid = 8;
+    c.egid = 10;
+    return c;
+  }
+
   NoPlatform platform_;
+  NoLoader loader_;
   mm::testing::FakeMm fake_;
+  std::shared_ptr<mm::MemoryManager> mm_;
   SyscallTable table_;
-  kernel::Task task_;
+  kernel::Kernel kernel_;
+  std::shared_ptr<kernel::Task> task_ptr_;
+  kernel::Task& task_;
   uint64_t buf_ = 0;  // 64 KiB of app memory, read-write
 };
 
@@ -90,7 +115,7 @@ TEST_F(TableTest, ArchPrctl) {
   EXPECT_EQ(task_.cpu().regs.fs_base, 0x1234000u);
   EXPECT_EQ(Call(SYS_arch_prctl, ARCH_GET_FS, buf_), 0);
   uint64_t v = 0;
-  ASSERT_TRUE(fake_.mm->CopyIn(buf_, &v, sizeof(v)).ok());
+  ASSERT_TRUE(mm_->CopyIn(buf_, &v, sizeof(v)).ok());
   EXPECT_EQ(v, 0x1234000u);
   EXPECT_EQ(Call(SYS_arch_prctl, ARCH_SET_GS, 0x5000), 0);
   EXPECT_EQ(task_.cpu().regs.gs_base, 0x5000u);
@@ -102,7 +127,7 @@ TEST_F(TableTest, ArchPrctl) {
 TEST_F(TableTest, Uname) {
   EXPECT_EQ(Call(SYS_uname, buf_), 0);
   struct utsname u;
-  ASSERT_TRUE(fake_.mm->CopyIn(buf_, &u, sizeof(u)).ok());
+  ASSERT_TRUE(mm_->CopyIn(buf_, &u, sizeof(u)).ok());
   EXPECT_STREQ(u.sysname, "Linux");
   EXPECT_STREQ(u.release, "6.1.0-gsandbox");
   EXPECT_STREQ(u.nodename, "sandbox");
@@ -110,15 +135,17 @@ TEST_F(TableTest, Uname) {
   EXPECT_EQ(Call(SYS_uname, 0), -EFAULT);
 }
 
-TEST_F(TableTest, ExitMarksTask) {
-  EXPECT_FALSE(task_.exited());
+TEST_F(TableTest, ExitGroupKillsTheGroup) {
+  EXPECT_FALSE(task_.killed());
   Call(SYS_exit_group, 0x12a);
-  EXPECT_TRUE(task_.exited());
-  EXPECT_EQ(task_.ExitStatus(), 0x2a);
+  EXPECT_TRUE(task_.killed());
+  absl::MutexLock l(&kernel_.mu());
+  EXPECT_TRUE(task_.tg().group_exiting);
+  EXPECT_EQ(task_.tg().group_exit_status, 0x2a00);
 }
 
 TEST_F(TableTest, BrkAndMmap) {
-  fake_.mm->SetBrkBase(0x600000);
+  mm_->SetBrkBase(0x600000);
   EXPECT_EQ(Call(SYS_brk, 0), 0x600000);
   EXPECT_EQ(Call(SYS_brk, 0x621000), 0x621000);
   int64_t a = Call(SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -138,11 +165,11 @@ TEST_F(TableTest, ReadWriteOnPipe) {
   ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
   task_.fds().Set(3, std::make_shared<kernel::HostFile>(p[0]));
   task_.fds().Set(4, std::make_shared<kernel::HostFile>(p[1]));
-  ASSERT_TRUE(fake_.mm->CopyOut(buf_, "hello", 5).ok());
+  ASSERT_TRUE(mm_->CopyOut(buf_, "hello", 5).ok());
   EXPECT_EQ(Call(SYS_write, 4, buf_, 5), 5);
   EXPECT_EQ(Call(SYS_read, 3, buf_ + 100, 64), 5);
   char got[6] = {};
-  ASSERT_TRUE(fake_.mm->CopyIn(buf_ + 100, got, 5).ok());
+  ASSERT_TRUE(mm_->CopyIn(buf_ + 100, got, 5).ok());
   EXPECT_STREQ(got, "hello");
   EXPECT_EQ(Call(SYS_write, 4, 0, 5), -EFAULT);
   EXPECT_EQ(Call(SYS_write, 9, buf_, 5), -EBADF);
@@ -151,20 +178,20 @@ TEST_F(TableTest, ReadWriteOnPipe) {
   struct {
     uint64_t base, len;
   } iov[2] = {{buf_, 2}, {buf_ + 3, 2}};  // "he" + "lo"
-  ASSERT_TRUE(fake_.mm->CopyOut(buf_ + 200, iov, sizeof(iov)).ok());
+  ASSERT_TRUE(mm_->CopyOut(buf_ + 200, iov, sizeof(iov)).ok());
   EXPECT_EQ(Call(SYS_writev, 4, buf_ + 200, 2), 4);
   EXPECT_EQ(Call(SYS_read, 3, buf_ + 300, 64), 4);
-  ASSERT_TRUE(fake_.mm->CopyIn(buf_ + 300, got, 4).ok());
+  ASSERT_TRUE(mm_->CopyIn(buf_ + 300, got, 4).ok());
   got[4] = 0;
   EXPECT_STREQ(got, "helo");
 
   // stat, ioctl and lseek of a pipe.
   EXPECT_EQ(Call(SYS_fstat, 3, buf_ + 400), 0);
   struct stat st;
-  ASSERT_TRUE(fake_.mm->CopyIn(buf_ + 400, &st, sizeof(st)).ok());
+  ASSERT_TRUE(mm_->CopyIn(buf_ + 400, &st, sizeof(st)).ok());
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
   EXPECT_EQ(st.st_uid, 8u);
-  ASSERT_TRUE(fake_.mm->CopyOut(buf_ + 600, "", 1).ok());
+  ASSERT_TRUE(mm_->CopyOut(buf_ + 600, "", 1).ok());
   EXPECT_EQ(Call(SYS_newfstatat, 3, buf_ + 600, buf_ + 400, AT_EMPTY_PATH), 0);
   EXPECT_EQ(Call(SYS_ioctl, 3, TCGETS, buf_), -ENOTTY);
   EXPECT_EQ(Call(SYS_lseek, 3, 0, SEEK_SET), -ESPIPE);

@@ -1,0 +1,8 @@
+// Scheduling and system facts: sched_*, prctl, sysinfo, getcpu.
+#include "sentry/syscalls/table.h"
+
+namespace sentry::syscalls {
+
+void RegisterSched(SyscallTable&) {}
+
+}  // namespace sentry::syscalls
