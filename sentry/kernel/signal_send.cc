@@ -40,16 +40,21 @@ void Send(Kernel& k, ThreadGroup& tg, Task* target, const siginfo_t& info)
   }
   PendingSignals& q = target != nullptr ? target->pending() : tg.pending;
   if (!q.Enqueue(info)) return;
+  // A task takes the signal if it does not block it or waits for it in
+  // rt_sigtimedwait.
+  auto takes = [sig](Task* t) {
+    return ((t->signal_mask() & ~t->sigwait_set()) & SigBit(sig)) == 0;
+  };
   Task* wake = target;
   if (wake == nullptr) {
     for (Task* t : tg.tasks) {
-      if ((t->signal_mask() & SigBit(sig)) == 0) {
+      if (takes(t)) {
         wake = t;
         break;
       }
     }
   }
-  if (wake != nullptr && (wake->signal_mask() & SigBit(sig)) == 0) wake->Interrupt();
+  if (wake != nullptr && takes(wake)) wake->Interrupt();
 }
 
 }  // namespace

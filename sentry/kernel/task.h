@@ -148,6 +148,15 @@ class Task {
   // after the next signal handler runs (or when no handler runs).
   void SetSavedMaskLocked(SigSet temporary);
   PendingSignals& pending() { return pending_; }
+  // rt_sigtimedwait: signals the task waits for while they stay blocked;
+  // sending one wakes the task (Linux's real_blocked).
+  SigSet sigwait_set() const { return sigwait_set_; }
+  void SetSigwaitSetLocked(SigSet set) { sigwait_set_ = set; }
+  // Whether the task should handle a signal (or stop, or die) now.
+  bool NeedsAttentionLocked() const;
+  // Clears a wake-up flag that no signal, stop or kill justifies any more,
+  // so a syscall that loops on Block() does not spin.
+  void ClearStaleInterruptLocked();
   // Signals pending for this task or its group that it does not block.
   SigSet DeliverableLocked() const;
   // The task is leaving (kill, group exit, exec by a sibling).
@@ -229,6 +238,7 @@ class Task {
   // mu:
   SigSet mask_ = 0;
   SigSet saved_mask_ = 0;
+  SigSet sigwait_set_ = 0;
   bool has_saved_mask_ = false;
   PendingSignals pending_;
   std::atomic<bool> killed_{false};

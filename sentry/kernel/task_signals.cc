@@ -14,6 +14,16 @@ SigSet Task::DeliverableLocked() const {
   return (pending_.set() | tg_->pending.set()) & ~mask_;
 }
 
+bool Task::NeedsAttentionLocked() const {
+  return DeliverableLocked() != 0 || killed() || tg_->stopped;
+}
+
+void Task::ClearStaleInterruptLocked() {
+  if (!NeedsAttentionLocked() && restart_code_ == 0) {
+    interrupt_.store(false, std::memory_order_release);
+  }
+}
+
 void Task::SetSignalMaskLocked(SigSet mask) {
   mask_ = mask & ~kUnblockable;
   if (DeliverableLocked() != 0) Interrupt();

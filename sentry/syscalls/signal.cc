@@ -264,30 +264,31 @@ SyscallReturn RtSigtimedwait(Task& t, const SyscallArguments& a) {
     deadline = absl::Now() + *d;
   }
   siginfo_t info;
-  SigSet old_mask;
   kernel::Kernel& k = t.kernel();
   {
     absl::MutexLock l(&k.mu());
-    old_mask = t.signal_mask();
-    // The awaited signals are unblocked while we wait so that a send wakes
-    // us; we take them ourselves before any handler could.
     if (t.pending().Dequeue(~set, &info) || t.tg().pending.Dequeue(~set, &info)) {
       goto got;
     }
-    t.SetSignalMaskLocked(old_mask & ~set);
+    t.SetSigwaitSetLocked(set);
   }
   for (;;) {
     ErrnoResult b = t.Block(deadline);
     absl::MutexLock l(&k.mu());
     if (t.pending().Dequeue(~set, &info) || t.tg().pending.Dequeue(~set, &info)) {
-      t.SetSignalMaskLocked(old_mask);
+      t.SetSigwaitSetLocked(0);
       goto got;
     }
-    if (!b.ok() || t.DeliverableLocked() != 0 || t.killed()) {
-      t.SetSignalMaskLocked(old_mask);
-      if (!b.ok() && b.error().value() == ETIMEDOUT) return SyscallReturn::Err(EAGAIN);
+    if (b.ok()) continue;
+    if (b.error().value() == ETIMEDOUT) {
+      t.SetSigwaitSetLocked(0);
+      return SyscallReturn::Err(EAGAIN);
+    }
+    if (t.NeedsAttentionLocked()) {
+      t.SetSigwaitSetLocked(0);
       return SyscallReturn::Err(EINTR);
     }
+    t.ClearStaleInterruptLocked();
   }
 got:
   if (a[1] != 0 && !t.mm().CopyOut(a[1], &info, sizeof(info)).ok()) {
