@@ -24,10 +24,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "platform/platform.h"
 #include "sentry/errno.h"
@@ -132,6 +134,33 @@ class MemoryManager {
   ErrnoOr<size_t> CopyOutToIovecs(const std::vector<IoVec>& iovs, const void* src,
                                   size_t len);
   ErrnoOr<size_t> CopyInFromIovecs(const std::vector<IoVec>& iovs, void* dst, size_t len);
+
+  // ===== futex support (futex_support.cc) =====
+  // What identifies the futex word at `addr` for futex(2) without
+  // FUTEX_PRIVATE_FLAG (Linux's get_futex_key).
+  struct FutexKeyInfo {
+    bool shared = false;  // true: `value` is a MemoryFile offset (any mapping
+                          // of the page, in any MemoryManager, gives the same);
+                          // false: `value` is the app address (this mm only)
+    uint64_t value = 0;
+  };
+  // Private memory: {false, addr}. Shared memory (MAP_SHARED, anonymous or
+  // file): populates the page and returns {true, MemoryFile offset of addr}.
+  // EINVAL if addr is not 4-aligned; EFAULT if it has no Vma, the Vma
+  // forbids reads (PROT_NONE) or the page cannot be populated.
+  ErrnoOr<FutexKeyInfo> FutexKey(uint64_t addr);
+  // Atomic read-modify-write of the app u32 at 4-aligned `addr`, done on the
+  // Sentry's mapping of its MemoryFile page with __atomic builtins under mu_
+  // (so atomic against app threads' own atomics on the page): reads old,
+  // and if update(old) has a value stores it (compare-and-swap loop).
+  // Returns old. Needs PROT_WRITE (breaks copy-on-write like a write
+  // fault): EFAULT if unmapped or not writable, EINVAL if misaligned.
+  ErrnoOr<uint32_t> AtomicU32(uint64_t addr,
+                              absl::FunctionRef<std::optional<uint32_t>(uint32_t)> update);
+  // Compare-and-exchange: stores `desired` iff the word equals `expected`;
+  // returns the value found (== expected on success). Errors as AtomicU32.
+  ErrnoOr<uint32_t> CompareExchangeU32(uint64_t addr, uint32_t expected, uint32_t desired);
+  // ===== end futex support =====
 
   // --- introspection (/proc/pid/maps, tests) ---
   std::vector<Vma> Vmas() const;
