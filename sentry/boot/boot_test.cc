@@ -161,6 +161,44 @@ TEST(BootTest, IdentityInTheSandbox) {
             "pid 1 ppid 0\nuid 1000 gid 100 euid 1000 egid 100\n");
 }
 
+TEST(BootTest, BootSpecFile) {
+  char path[] = "/tmp/sentry_boot_spec_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string spec = std::string(R"({"args": [")") + IDS_BIN +
+                     R"("], "hostname": "specbox", "user": {"uid": 7, "gid": 8}})";
+  ASSERT_EQ(write(fd, spec.data(), spec.size()), static_cast<ssize_t>(spec.size()));
+  close(fd);
+  Result s = ::Run({SENTRY_BIN, "--spec", path});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_THAT(s.out, HasSubstr("nodename specbox\n"));
+  EXPECT_THAT(s.out, HasSubstr("uid 7 gid 8 euid 7 egid 8\n"));
+  // Flags override the spec.
+  s = ::Run({SENTRY_BIN, "--spec", path, "--hostname", "flagbox"});
+  EXPECT_THAT(s.out, HasSubstr("nodename flagbox\n"));
+  // A bad spec names its field and runs nothing.
+  ASSERT_EQ(truncate(path, 0), 0);
+  fd = open(path, O_WRONLY);
+  std::string bad = R"({"args": ["/x"], "cwd": "relative"})";
+  ASSERT_EQ(write(fd, bad.data(), bad.size()), static_cast<ssize_t>(bad.size()));
+  close(fd);
+  s = ::Run({SENTRY_BIN, "--spec", path});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_THAT(s.err, HasSubstr("cwd"));
+  unlink(path);
+}
+
+TEST(BootTest, UsageErrorsAre125) {
+  Result s = ::Run({SENTRY_BIN, "--bogus", "x"});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_THAT(s.err, HasSubstr("--bogus"));
+  s = ::Run({SENTRY_BIN});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_THAT(s.err, HasSubstr("no program"));
+  s = ::Run({SENTRY_BIN, "--uid", "abc", "--", HELLO_BIN});
+  EXPECT_EQ(s.status, 125);
+}
+
 TEST(BootTest, MissingBinaryIs127) {
   Result s = Sandboxed({"/nonexistent/binary"});
   EXPECT_EQ(s.status, 127);

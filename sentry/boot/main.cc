@@ -1,11 +1,12 @@
-// sentry: runs one static Linux program in the sandbox.
+// sentry: boots the sandbox's init from a boot spec (spec.h) or flags.
 //
-//   sentry [--platform ptrace] [--hostname H] [--uid N --gid N]
-//          [--env K=V]... [--strace-unimplemented] -- /path/to/binary args...
+//   sentry [--spec FILE] [--platform ptrace] [--hostname H] [--uid N]
+//          [--gid N] [--env K=V]... [--strace-unimplemented] [-- BINARY ARGS...]
 //
-// Exit status: the program's exit code, or 128+N if signal N killed it;
-// 127 if the binary does not exist, 126 if it cannot be executed (not ELF,
-// dynamic), 125 for usage or Sentry failures.
+// Flags override the spec; a command after the flags replaces its args.
+// Exit status: init's exit code, or 128+N if signal N killed it; 127 if the
+// binary does not exist, 126 if it cannot be executed, 125 for usage
+// errors or Sentry failures.
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,18 +14,23 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "base/fmt_absl.h"
-#include "platform/platform.h"
 #include "base/unique_fd.h"
+#include "platform/platform.h"
 #include "sentry/boot/exec_loader.h"
-#include "sentry/kernel/kernel.h"
+#include "sentry/boot/spec.h"
 #include "sentry/kernel/file.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/syscalls/table.h"
@@ -35,71 +41,38 @@ namespace {
 
 constexpr int kUsageError = 125;
 
-struct Flags {
-  std::string platform = "ptrace";
-  std::string hostname = "sandbox";
-  uint32_t uid = 0, gid = 0;
-  std::vector<std::string> env;
-  bool strace_unimplemented = false;
-  std::vector<std::string> argv;  // binary, args...
-};
-
-void Usage() {
-  std::fprintf(stderr,
-               "usage: sentry [--platform ptrace] [--hostname H] [--uid N --gid N] "
-               "[--env K=V]... [--strace-unimplemented] -- /path/to/binary args...\n");
-}
-
-bool ParseUint(const char* s, uint32_t* out) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long v = std::strtoul(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v > 0xfffffffe) return false;
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
-bool ParseFlags(int argc, char** argv, Flags* f) {
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string* dst) {
-      if (i + 1 >= argc) return false;
-      *dst = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--") {
-      ++i;
-      break;
-    } else if (a == "--platform") {
-      if (!value(&f->platform)) return false;
-    } else if (a == "--hostname") {
-      if (!value(&f->hostname)) return false;
-    } else if (a == "--uid") {
-      if (!value(&v) || !ParseUint(v.c_str(), &f->uid)) return false;
-    } else if (a == "--gid") {
-      if (!value(&v) || !ParseUint(v.c_str(), &f->gid)) return false;
-    } else if (a == "--env") {
-      if (!value(&v)) return false;
-      f->env.push_back(v);
-    } else if (a == "--strace-unimplemented") {
-      f->strace_unimplemented = true;
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "sentry: unknown flag %s\n", a.c_str());
-      return false;
-    } else {
-      break;  // the binary, without "--"
-    }
-  }
-  for (; i < argc; ++i) f->argv.push_back(argv[i]);
-  return !f->argv.empty();
-}
-
 // Whether host fds a and b are the same open file description.
 bool SameOpenFile(int a, int b) {
   pid_t self = getpid();
   return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
+}
+
+// The app's descriptor table from (app fd <- host fd) pairs. App fds that
+// name the same host open file share one File, so that e.g. `run > log
+// 2>&1` keeps one offset and the order of writes.
+std::shared_ptr<sentry::kernel::FdTable> MakeFdTable(const std::map<int, int>& app_to_host) {
+  auto fds = std::make_shared<sentry::kernel::FdTable>();
+  std::vector<std::pair<int, std::shared_ptr<sentry::kernel::HostFile>>> made;
+  for (const auto& [app, host] : app_to_host) {
+    std::shared_ptr<sentry::kernel::HostFile> file;
+    for (const auto& [h, f] : made) {
+      if (SameOpenFile(h, host)) file = f;
+    }
+    if (file == nullptr) {
+      file = std::make_shared<sentry::kernel::HostFile>(host);
+      made.emplace_back(host, file);
+    }
+    fds->Set(app, file);
+  }
+  return fds;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace
@@ -108,19 +81,69 @@ int main(int argc, char** argv) {
   // The app owns stdout; the Sentry logs to stderr.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sentry"));
   spdlog::set_pattern("sentry: %v");
-  Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    Usage();
+
+  CLI::App app{"sentry: runs a Linux program in the sandbox's user-space kernel"};
+  std::string spec_path, platform_name = "ptrace";
+  std::optional<std::string> hostname;
+  std::optional<uint32_t> uid, gid;
+  std::vector<std::string> env;
+  bool strace_unimplemented = false;
+  app.add_option("--spec", spec_path, "boot spec (JSON)")->check(CLI::ExistingFile);
+  app.add_option("--platform", platform_name, "ptrace");
+  app.add_option("--hostname", hostname, "the sandbox's hostname");
+  app.add_option("--uid", uid, "init's user ID")->check(CLI::Range(0u, 0xfffffffeu));
+  app.add_option("--gid", gid, "init's group ID")->check(CLI::Range(0u, 0xfffffffeu));
+  app.add_option("--env", env, "K=V for init's environment (repeatable)");
+  app.add_flag("--strace-unimplemented", strace_unimplemented,
+               "log every call of an unimplemented syscall, not only the first");
+  app.prefix_command();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kUsageError;
+  }
+
+  sentry::boot::BootSpec spec;
+  if (!spec_path.empty()) {
+    auto text = ReadFile(spec_path);
+    if (!text) {
+      std::fprintf(stderr, "sentry: cannot read %s\n", spec_path.c_str());
+      return kUsageError;
+    }
+    auto parsed = sentry::boot::ParseBootSpec(*text);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "sentry: %s\n", std::string(parsed.status().message()).c_str());
+      return kUsageError;
+    }
+    spec = std::move(*parsed);
+  }
+  std::vector<std::string> command = app.remaining();
+  if (!command.empty() && command[0] == "--") {
+    command.erase(command.begin());
+  } else if (!command.empty() && !command[0].empty() && command[0][0] == '-') {
+    std::fprintf(stderr, "sentry: unknown flag %s (put the program after --)\n",
+                 command[0].c_str());
     return kUsageError;
   }
-  const std::string& path = flags.argv[0];
+  if (!command.empty()) spec.args = command;
+  if (spec.args.empty()) {
+    std::fprintf(stderr, "sentry: no program to run (give --spec or -- BINARY ARGS)\n%s",
+                 app.help().c_str());
+    return kUsageError;
+  }
+  if (hostname) spec.hostname = *hostname;
+  if (uid) spec.uid = *uid;
+  if (gid) spec.gid = *gid;
+  for (auto& e : env) spec.env.push_back(e);
+
+  const std::string& path = spec.args[0];
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
     std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), std::strerror(e));
     return (e == ENOENT || e == ENOTDIR) ? 127 : 126;
   }
-
   sentry::boot::BootExecLoader loader;
   loader.Add(path, base::UniqueFd(fd));
 
@@ -129,9 +152,9 @@ int main(int argc, char** argv) {
     spdlog::error("memory file: {}", mf.status());
     return kUsageError;
   }
-  auto plat = platform::NewPlatform(flags.platform, {.memory_fd = (*mf)->fd()});
+  auto plat = platform::NewPlatform(platform_name, {.memory_fd = (*mf)->fd()});
   if (!plat.ok()) {
-    spdlog::error("platform {}: {}", flags.platform, plat.status());
+    spdlog::error("platform {}: {}", platform_name, plat.status());
     return kUsageError;
   }
   auto as = (*plat)->NewAddressSpace();
@@ -143,34 +166,35 @@ int main(int argc, char** argv) {
   mopts.max_address = (*plat)->MaxUserAddress();
   auto mm = std::make_shared<sentry::mm::MemoryManager>(**mf, std::move(*as), mopts);
 
-  auto creds = sentry::kernel::Credentials::ForUser(flags.uid, flags.gid);
-  auto image = loader.Load(path, flags.argv, flags.env, creds, *mm);
+  auto creds = sentry::kernel::Credentials::ForUser(spec.uid, spec.gid);
+  creds.groups = spec.groups;
+  auto image = loader.Load(path, spec.args, spec.env, creds, *mm);
   if (!image.ok()) {
     std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), loader.last_error().c_str());
     return 126;
   }
 
-  sentry::syscalls::SyscallTable table({.strace_unimplemented = flags.strace_unimplemented});
-  sentry::kernel::UtsInfo uts;
-  uts.hostname = flags.hostname;
-  // stdio: the host fds the Sentry was handed; 1 and 2 share one File when
-  // they are the same open file, so writes share offset and order.
-  auto fds = std::make_shared<sentry::kernel::FdTable>();
-  auto in = std::make_shared<sentry::kernel::HostFile>(0);
-  auto out = std::make_shared<sentry::kernel::HostFile>(1);
-  std::shared_ptr<sentry::kernel::File> errf =
-      SameOpenFile(1, 2) ? std::shared_ptr<sentry::kernel::File>(out)
-                         : std::make_shared<sentry::kernel::HostFile>(2);
-  fds->Set(0, in);
-  fds->Set(1, out);
-  fds->Set(2, errf);
-
-  size_t slash = path.rfind('/');
-  std::string comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
-  int status;
-  {
-    sentry::kernel::Kernel kernel(**plat, **mf, table, loader, uts);
-    status = kernel.RunInit(std::move(mm), *image, creds, std::move(fds), comm);
+  std::map<int, int> app_to_host = {{0, 0}, {1, 1}, {2, 2}};
+  for (const auto& [app_fd, host_fd] : spec.fds) {
+    if (fcntl(host_fd, F_GETFD) < 0) {
+      std::fprintf(stderr, "sentry: boot spec fd %d: host fd %d is not open\n", app_fd, host_fd);
+      return kUsageError;
+    }
+    app_to_host[app_fd] = host_fd;
   }
-  return status;
+
+  sentry::syscalls::SyscallTable table({.strace_unimplemented = strace_unimplemented});
+  sentry::kernel::UtsInfo uts;
+  uts.hostname = spec.hostname;
+  sentry::kernel::InitProcess init;
+  init.mm = std::move(mm);
+  init.image = *image;
+  init.creds = creds;
+  init.fds = MakeFdTable(app_to_host);
+  size_t slash = path.rfind('/');
+  init.comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
+  init.cwd = spec.cwd;
+  init.rlimits = spec.rlimits;
+  sentry::kernel::Kernel kernel(**plat, **mf, table, loader, uts);
+  return kernel.RunInit(std::move(init));
 }

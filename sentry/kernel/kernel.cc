@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "base/fmt_absl.h"
+#include "sentry/kernel/timers.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry::kernel {
@@ -63,8 +64,7 @@ std::shared_ptr<Task> Kernel::CreateTaskForTesting(std::shared_ptr<mm::MemoryMan
   return t;
 }
 
-int Kernel::RunInit(std::shared_ptr<mm::MemoryManager> mm, const ExecImage& image,
-                    Credentials creds, std::shared_ptr<FdTable> fds, std::string comm) {
+int Kernel::RunInit(InitProcess init) {
   std::shared_ptr<Task> t;
   {
     absl::MutexLock l(&mu_);
@@ -74,13 +74,20 @@ int Kernel::RunInit(std::shared_ptr<mm::MemoryManager> mm, const ExecImage& imag
     tg->pgid = tg->sid = tg->tgid;
     tg->handlers = std::make_shared<SignalHandlers>();
     tg->limits = DefaultLimits();
+    for (const auto& [res, lim] : init.rlimits) {
+      if (res >= 0 && res < RLIM_NLIMITS) tg->limits[res] = lim;
+    }
     t = std::make_shared<Task>(*this, tg, tg->tgid);
-    t->SetMm(std::move(mm));
-    t->SetFds(std::move(fds));
-    t->creds_ = std::move(creds);
-    t->comm = std::move(comm);
-    t->cpu().regs.rip = image.entry;
-    t->cpu().regs.rsp = image.sp;
+    t->SetMm(std::move(init.mm));
+    t->SetFds(std::move(init.fds));
+    t->creds_ = std::move(init.creds);
+    t->comm = std::move(init.comm);
+    {
+      absl::MutexLock fl(&t->fs()->mu);
+      t->fs()->cwd = init.cwd;
+    }
+    t->cpu().regs.rip = init.image.entry;
+    t->cpu().regs.rsp = init.image.sp;
     tg->tasks.push_back(t.get());
     tasks_[t->tid()] = t;
     groups_[tg->tgid] = tg;
@@ -174,6 +181,7 @@ ThreadGroup* Kernel::ReaperForLocked(ThreadGroup& tg) {
 }
 
 void Kernel::ProcessExitedLocked(ThreadGroup& tg) {
+  StopProcessTimersLocked(tg);
   ThreadGroup* reaper = ReaperForLocked(tg);
   std::vector<ThreadGroup*> orphans;
   orphans.swap(tg.children);

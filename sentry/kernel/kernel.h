@@ -55,6 +55,17 @@ struct CloneArgs {
   uint64_t tls = 0;
 };
 
+// What the boot code hands the Kernel to start init with.
+struct InitProcess {
+  std::shared_ptr<mm::MemoryManager> mm;  // the loaded image
+  ExecImage image;
+  Credentials creds;
+  std::shared_ptr<FdTable> fds;
+  std::string comm;
+  std::string cwd = "/";
+  std::vector<std::pair<int, struct rlimit>> rlimits;  // over the defaults
+};
+
 // wait4/waitid request and answer.
 struct WaitRequest {
   enum class Kind { kAny, kPid, kPgid } kind = Kind::kAny;
@@ -78,8 +89,7 @@ class Kernel {
 
   // Boots init (PID 1) from a loaded image and runs until every task has
   // exited. Returns init's exit code, or 128+N if signal N killed it.
-  int RunInit(std::shared_ptr<mm::MemoryManager> mm, const ExecImage& image, Credentials creds,
-              std::shared_ptr<FdTable> fds, std::string comm);
+  int RunInit(InitProcess init);
 
   // Tests: registers a new process (init if it is the first) with one
   // task that no host thread runs, so handlers can be called on it.
