@@ -1,6 +1,8 @@
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,8 +10,30 @@
 #include "sentry/kernel/file.h"
 
 namespace sentry::kernel {
+namespace {
+
+uint32_t HostFlags(int fd) {
+  int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return O_RDWR;
+  return static_cast<uint32_t>(fl) & (O_ACCMODE | O_APPEND | O_LARGEFILE);
+}
+
+// Whether the host fd is ready for `events` right now.
+bool HostReady(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  for (;;) {
+    int r = ::poll(&p, 1, 0);
+    if (r >= 0) return r > 0;
+    if (errno != EINTR) return true;  // let the I/O report the error
+  }
+}
+
+}  // namespace
+
+HostFile::HostFile(int host_fd) : File(HostFlags(host_fd)), fd_(host_fd) {}
 
 ErrnoOr<size_t> HostFile::Read(void* buf, size_t len) {
+  if (nonblocking() && !HostReady(fd_, POLLIN)) return Errno(EAGAIN);
   for (;;) {
     ssize_t n = ::read(fd_, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
@@ -18,11 +42,18 @@ ErrnoOr<size_t> HostFile::Read(void* buf, size_t len) {
 }
 
 ErrnoOr<size_t> HostFile::Write(const void* buf, size_t len) {
+  if (nonblocking() && !HostReady(fd_, POLLOUT)) return Errno(EAGAIN);
   for (;;) {
     ssize_t n = ::write(fd_, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return Errno(errno);
   }
+}
+
+uint32_t HostFile::Readiness(uint32_t mask) {
+  struct pollfd p = {fd_, static_cast<short>(mask & (POLLIN | POLLOUT)), 0};
+  if (::poll(&p, 1, 0) < 0) return mask & (kEventIn | kEventOut);
+  return static_cast<uint32_t>(p.revents) & (mask | kEventErr | kEventHup);
 }
 
 ErrnoResult HostFile::Stat(struct stat* st) {

@@ -1,7 +1,9 @@
 // File I/O on the task's fd table: read/write/readv/writev/close/fstat/
-// newfstatat(AT_EMPTY_PATH)/ioctl(TCGETS, TIOCGWINSZ)/lseek. The Sentry
-// copies app memory in or out through the MemoryManager and does the I/O
-// on its own File objects (host stdio for now).
+// newfstatat(AT_EMPTY_PATH)/ioctl(TCGETS)/lseek. The Sentry copies app
+// memory in or out through the MemoryManager and does the I/O on its own
+// File objects (host stdio, pipes); kernel::ReadFile/WriteFile block on
+// pipes unless O_NONBLOCK (a signal restarts or fails the call with EINTR
+// per SA_RESTART).
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -24,10 +26,11 @@ constexpr size_t kMaxChunk = 1 << 20;
 SyscallReturn Read(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
   if (!f) return SyscallReturn::Err(EBADF);
+  if (!f->readable()) return SyscallReturn::Err(EBADF);
   size_t len = std::min<uint64_t>(a[2], kMaxChunk);
   if (len == 0) return SyscallReturn::Ok(0);
   std::vector<uint8_t> buf(len);
-  auto n = f->Read(buf.data(), len);
+  auto n = kernel::ReadFile(t, *f, buf.data(), len);
   if (!n.ok()) return SyscallReturn::From(n.error());
   if (*n == 0) return SyscallReturn::Ok(0);
   auto c = t.mm().CopyOutPartial(a[1], buf.data(), *n);
@@ -35,31 +38,16 @@ SyscallReturn Read(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(static_cast<int64_t>(*c));
 }
 
-// Writes all of buf to f unless it errs; the count written or the errno if
-// nothing was.
-ErrnoOr<size_t> WriteAll(kernel::File& f, const uint8_t* buf, size_t len) {
-  size_t done = 0;
-  while (done < len) {
-    auto w = f.Write(buf + done, len - done);
-    if (!w.ok()) {
-      if (done > 0) return done;
-      return w.error();
-    }
-    if (*w == 0) break;
-    done += *w;
-  }
-  return done;
-}
-
 SyscallReturn Write(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
   if (!f) return SyscallReturn::Err(EBADF);
+  if (!f->writable()) return SyscallReturn::Err(EBADF);
   size_t len = std::min<uint64_t>(a[2], kMaxChunk);
   if (len == 0) return SyscallReturn::Ok(0);
   std::vector<uint8_t> buf(len);
   auto c = t.mm().CopyInPartial(a[1], buf.data(), len);
   if (!c.ok()) return SyscallReturn::From(c.error());
-  auto w = WriteAll(*f, buf.data(), *c);
+  auto w = kernel::WriteFile(t, *f, buf.data(), *c);
   if (!w.ok()) return SyscallReturn::From(w.error());
   return SyscallReturn::Ok(static_cast<int64_t>(*w));
 }
@@ -73,12 +61,13 @@ uint64_t TotalLen(const std::vector<mm::IoVec>& iovs) {
 SyscallReturn Readv(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
   if (!f) return SyscallReturn::Err(EBADF);
+  if (!f->readable()) return SyscallReturn::Err(EBADF);
   auto iovs = t.mm().CopyInIovecs(a[1], a[2]);
   if (!iovs.ok()) return SyscallReturn::From(iovs.error());
   size_t len = std::min<uint64_t>(TotalLen(*iovs), kMaxChunk);
   if (len == 0) return SyscallReturn::Ok(0);
   std::vector<uint8_t> buf(len);
-  auto n = f->Read(buf.data(), len);
+  auto n = kernel::ReadFile(t, *f, buf.data(), len);
   if (!n.ok()) return SyscallReturn::From(n.error());
   if (*n == 0) return SyscallReturn::Ok(0);
   auto c = t.mm().CopyOutToIovecs(*iovs, buf.data(), *n);
@@ -89,6 +78,7 @@ SyscallReturn Readv(Task& t, const SyscallArguments& a) {
 SyscallReturn Writev(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
   if (!f) return SyscallReturn::Err(EBADF);
+  if (!f->writable()) return SyscallReturn::Err(EBADF);
   auto iovs = t.mm().CopyInIovecs(a[1], a[2]);
   if (!iovs.ok()) return SyscallReturn::From(iovs.error());
   size_t len = std::min<uint64_t>(TotalLen(*iovs), kMaxChunk);
@@ -96,7 +86,7 @@ SyscallReturn Writev(Task& t, const SyscallArguments& a) {
   std::vector<uint8_t> buf(len);
   auto c = t.mm().CopyInFromIovecs(*iovs, buf.data(), len);
   if (!c.ok()) return SyscallReturn::From(c.error());
-  auto w = WriteAll(*f, buf.data(), *c);
+  auto w = kernel::WriteFile(t, *f, buf.data(), *c);
   if (!w.ok()) return SyscallReturn::From(w.error());
   return SyscallReturn::Ok(static_cast<int64_t>(*w));
 }
