@@ -17,6 +17,7 @@
 namespace sentry::kernel {
 
 class Task;
+class ProcessTimers;
 
 struct ThreadGroup {
   int tgid = 0;
@@ -59,6 +60,10 @@ struct ThreadGroup {
   // Notified (kEventChild) when a child exits, stops or continues; waiters
   // are wait4/waitid callers of this process. Has its own lock.
   WaitQueue child_events;
+
+  // Interval and POSIX timers, nice and affinity (timers.h); created
+  // lazily under mu. Last member: destroyed (its thread stopped) first.
+  std::shared_ptr<ProcessTimers> timers;
 };
 
 // Linux wait statuses.

@@ -1,16 +1,43 @@
 // Time: clock_gettime/clock_getres, gettimeofday, time from the host's
-// clocks; nanosleep/clock_nanosleep sleep the task's host thread.
-// CPU-time clocks are not implemented (the app runs in another host
-// process): EINVAL.
+// clocks; CPU-time clocks from the Sentry's approximate accounting
+// (time_util.h); nanosleep/clock_nanosleep block the task (Task::Block) so
+// signals interrupt them, with Linux's restart rules.
 #include <sys/syscall.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/thread_group.h"
+#include "sentry/kernel/timers.h"
 #include "sentry/syscalls/table.h"
+#include "sentry/syscalls/time_util.h"
 
 namespace sentry::syscalls {
+
+CpuTimes ThreadCpuTimesLocked(kernel::Task& t) { return {t.utime(), t.stime()}; }
+
+CpuTimes ProcessCpuTimesLocked(kernel::Kernel& k, kernel::ThreadGroup& tg) {
+  CpuTimes c{tg.utime, tg.stime};
+  for (kernel::Task* t : tg.tasks) {
+    CpuTimes tc = ThreadCpuTimesLocked(*t);
+    c.user += tc.user;
+    c.sys += tc.sys;
+  }
+  // A thread's user time dips when one of its syscalls ends (wall - sys):
+  // never report less than before.
+  kernel::ProcessTimers& pt = kernel::ProcessTimers::ForLocked(k, tg);
+  pt.cpu_user_hwm = c.user = std::max(c.user, pt.cpu_user_hwm);
+  pt.cpu_sys_hwm = c.sys = std::max(c.sys, pt.cpu_sys_hwm);
+  return c;
+}
+
+CpuTimes ChildrenCpuTimesLocked(kernel::ThreadGroup& tg) {
+  return {tg.children_utime, tg.children_stime};
+}
+
 namespace {
 
 bool HostClock(uint64_t id) {
@@ -27,18 +54,59 @@ bool HostClock(uint64_t id) {
   }
 }
 
+// CPU-time clocks: CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and
+// the clock ids of clock_getcpuclockid/pthread_getcpuclockid
+// ((~pid << 3) | type, bit 2 = per thread). EINVAL for an unknown one.
+ErrnoOr<absl::Duration> CpuClockNow(Task& t, clockid_t c) {
+  absl::MutexLock l(&t.kernel().mu());
+  if (c == CLOCK_PROCESS_CPUTIME_ID) return ProcessCpuTimesLocked(t.kernel(), t.tg()).total();
+  if (c == CLOCK_THREAD_CPUTIME_ID) return ThreadCpuTimesLocked(t).total();
+  if (c >= 0 || (c & 3) == 3) return Errno(EINVAL);
+  int pid = ~(c >> 3);
+  bool thread = (c & 4) != 0;
+  if (thread) {
+    kernel::Task* target = pid == 0 ? &t : t.kernel().TaskLocked(pid);
+    if (target == nullptr || &target->tg() != &t.tg()) return Errno(EINVAL);
+    return ThreadCpuTimesLocked(*target).total();
+  }
+  kernel::ThreadGroup* tg = pid == 0 ? &t.tg() : t.kernel().ThreadGroupLocked(pid);
+  if (tg == nullptr || tg->zombie) return Errno(EINVAL);
+  return ProcessCpuTimesLocked(t.kernel(), *tg).total();
+}
+
+bool CpuClock(int64_t id) {
+  return id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID ||
+         (id < 0 && id >= INT32_MIN);
+}
+
 SyscallReturn ClockGettime(Task& t, const SyscallArguments& a) {
-  if (!HostClock(a[0])) return SyscallReturn::Err(EINVAL);
   struct timespec ts;
-  if (clock_gettime(static_cast<clockid_t>(a[0]), &ts) != 0) return SyscallReturn::Err(errno);
+  int64_t id = static_cast<int64_t>(a[0]);
+  if (CpuClock(static_cast<int32_t>(a[0])) && static_cast<int32_t>(a[0]) == id) {
+    ErrnoOr<absl::Duration> d = CpuClockNow(t, static_cast<clockid_t>(id));
+    if (!d.ok()) return SyscallReturn::From(d.error());
+    ts = AppTimespec(*d);
+  } else if (!HostClock(a[0])) {
+    return SyscallReturn::Err(EINVAL);
+  } else if (clock_gettime(static_cast<clockid_t>(a[0]), &ts) != 0) {
+    return SyscallReturn::Err(errno);
+  }
   if (!t.mm().CopyOut(a[1], &ts, sizeof(ts)).ok()) return SyscallReturn::Err(EFAULT);
   return SyscallReturn::Ok(0);
 }
 
 SyscallReturn ClockGetres(Task& t, const SyscallArguments& a) {
-  if (!HostClock(a[0])) return SyscallReturn::Err(EINVAL);
   struct timespec ts;
-  if (clock_getres(static_cast<clockid_t>(a[0]), &ts) != 0) return SyscallReturn::Err(errno);
+  int64_t id = static_cast<int64_t>(a[0]);
+  if (CpuClock(static_cast<int32_t>(a[0])) && static_cast<int32_t>(a[0]) == id) {
+    ErrnoOr<absl::Duration> d = CpuClockNow(t, static_cast<clockid_t>(id));
+    if (!d.ok()) return SyscallReturn::From(d.error());
+    ts = {0, 1};
+  } else if (!HostClock(a[0])) {
+    return SyscallReturn::Err(EINVAL);
+  } else if (clock_getres(static_cast<clockid_t>(a[0]), &ts) != 0) {
+    return SyscallReturn::Err(errno);
+  }
   if (a[1] != 0 && !t.mm().CopyOut(a[1], &ts, sizeof(ts)).ok()) {
     return SyscallReturn::Err(EFAULT);
   }
@@ -67,31 +135,56 @@ SyscallReturn Time(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(now);
 }
 
-// Sleeps for the app's timespec at `req_addr` (relative), or until the
-// absolute time if `abstime`. Not interruptible yet (no signals).
-SyscallReturn Sleep(Task& t, clockid_t clock, bool abstime, uint64_t req_addr) {
-  struct timespec req;
-  if (!t.mm().CopyIn(req_addr, &req, sizeof(req)).ok()) return SyscallReturn::Err(EFAULT);
-  if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000) {
-    return SyscallReturn::Err(EINVAL);
+// The clocks nanosleep-style calls and POSIX timers accept.
+bool SleepClock(clockid_t c) {
+  return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC || c == CLOCK_BOOTTIME;
+}
+
+// Sleeps until `clock` reads `deadline`. Interrupted by a signal: an
+// absolute sleep restarts only if no handler ran; a relative one writes the
+// time left to `rem_addr` (if any) and registers a restart_block that
+// continues to the same deadline.
+SyscallReturn SleepUntil(Task& t, clockid_t clock, absl::Duration deadline, bool abstime,
+                         uint64_t rem_addr) {
+  for (;;) {
+    absl::Duration left = deadline - kernel::ClockNow(clock);
+    if (left <= absl::ZeroDuration()) return SyscallReturn::Ok(0);
+    // Block's deadline is on absl's (realtime) clock: convert the time left
+    // on `clock`. Re-checked on wake-up, so clock steps only delay.
+    ErrnoResult r = t.Block(absl::Now() + left);
+    if (r.ok() || r.error().value() == ETIMEDOUT) continue;
+    if (t.killed()) return SyscallReturn::Err(EINTR);
+    if (abstime) return SyscallReturn::Err(kernel::kERestartNoHand);
+    left = deadline - kernel::ClockNow(clock);
+    if (left < absl::ZeroDuration()) left = absl::ZeroDuration();
+    if (rem_addr != 0) {
+      struct timespec rem = AppTimespec(left);
+      if (!t.mm().CopyOut(rem_addr, &rem, sizeof(rem)).ok()) return SyscallReturn::Err(EFAULT);
+    }
+    t.restart_block = [clock, deadline, rem_addr](Task& task) {
+      return SleepUntil(task, clock, deadline, false, rem_addr);
+    };
+    return SyscallReturn::Err(kernel::kERestartRestartBlock);
   }
-  int flags = abstime ? TIMER_ABSTIME : 0;
-  while (int err = clock_nanosleep(clock, flags, &req, abstime ? nullptr : &req)) {
-    if (err != EINTR) return SyscallReturn::Err(err);
-  }
-  return SyscallReturn::Ok(0);
+}
+
+SyscallReturn Sleep(Task& t, clockid_t clock, bool abstime, uint64_t req_addr,
+                    uint64_t rem_addr) {
+  ErrnoOr<absl::Duration> req = CopyInTimespecDuration(t, req_addr);
+  if (!req.ok()) return SyscallReturn::From(req.error());
+  absl::Duration deadline = abstime ? *req : kernel::ClockNow(clock) + *req;
+  return SleepUntil(t, clock, deadline, abstime, abstime ? 0 : rem_addr);
 }
 
 SyscallReturn Nanosleep(Task& t, const SyscallArguments& a) {
-  return Sleep(t, CLOCK_MONOTONIC, false, a[0]);
+  return Sleep(t, CLOCK_MONOTONIC, false, a[0], a[1]);
 }
 
 SyscallReturn ClockNanosleep(Task& t, const SyscallArguments& a) {
   clockid_t c = static_cast<clockid_t>(a[0]);
-  if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME) {
-    return SyscallReturn::Err(EINVAL);
-  }
-  return Sleep(t, c, (a[1] & TIMER_ABSTIME) != 0, a[2]);
+  if (c == CLOCK_PROCESS_CPUTIME_ID) return SyscallReturn::Err(ENOTSUP);
+  if (!SleepClock(c)) return SyscallReturn::Err(EINVAL);
+  return Sleep(t, c, (a[1] & TIMER_ABSTIME) != 0, a[2], a[3]);
 }
 
 }  // namespace
