@@ -195,6 +195,12 @@ int main(int argc, char** argv) {
   init.comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
   init.cwd = spec.cwd;
   init.rlimits = spec.rlimits;
-  sentry::kernel::Kernel kernel(**plat, **mf, table, loader, uts);
-  return kernel.RunInit(std::move(init));
+  auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, loader, uts);
+  int status = kernel->RunInit(std::move(init));
+  if (!kernel->AllTasksExited()) {
+    // A task is stuck in a host call: leave without tearing down under it.
+    std::fflush(nullptr);
+    _exit(status);
+  }
+  return status;
 }

@@ -40,6 +40,11 @@ Kernel::~Kernel() {
   mu_.Await(absl::Condition(&done));
 }
 
+bool Kernel::AllTasksExited() {
+  absl::MutexLock l(&mu_);
+  return running_threads_ == 0;
+}
+
 std::shared_ptr<Task> Kernel::CreateTaskForTesting(std::shared_ptr<mm::MemoryManager> mm,
                                                    Credentials creds) {
   absl::MutexLock l(&mu_);
@@ -95,8 +100,17 @@ int Kernel::RunInit(InitProcess init) {
   }
   StartTask(t);
   absl::MutexLock l(&mu_);
+  // Until init dies; then the rest of the namespace gets a grace period to
+  // leave (a task blocked in a host read of a handed-in fd cannot be
+  // interrupted).
+  auto init_dead = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return running_threads_ == 0 || init_->zombie;
+  };
+  mu_.Await(absl::Condition(&init_dead));
   auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_threads_ == 0; };
-  mu_.Await(absl::Condition(&done));
+  if (!mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(5))) {
+    spdlog::warn("{} task threads did not exit after init", running_threads_);
+  }
   return init_status_;
 }
 
@@ -209,7 +223,7 @@ void Kernel::ProcessExitedLocked(ThreadGroup& tg) {
     }
   }
   if (tg.parent == nullptr) {
-    ReapLocked(tg);
+    if (&tg != init_) ReapLocked(tg);  // init stays, a zombie, for RunInit
     return;
   }
   int ws = tg.wait_status;

@@ -85,11 +85,15 @@ class Kernel {
  public:
   Kernel(platform::Platform& platform, mm::MemoryFile& memory_file, SyscallDispatcher& dispatcher,
          ExecLoader& loader, UtsInfo uts);
+  // Waits for every task thread to end.
   ~Kernel();
 
   // Boots init (PID 1) from a loaded image and runs until every task has
   // exited. Returns init's exit code, or 128+N if signal N killed it.
   int RunInit(InitProcess init);
+  // False if some task thread is still stuck (in a host call) after init's
+  // death; the Kernel must then not be destroyed: exit the process.
+  bool AllTasksExited();
 
   // Tests: registers a new process (init if it is the first) with one
   // task that no host thread runs, so handlers can be called on it.
