@@ -89,6 +89,7 @@ ErrnoOr<int> Kernel::Clone(Task& parent, const CloneArgs& args) {
       tg->sid = ptg.sid;
       tg->limits = ptg.limits;
       tg->dumpable = ptg.dumpable;
+      tg->personality = ptg.personality;
       if ((f & CLONE_SIGHAND) != 0) {
         tg->handlers = ptg.handlers;
       } else {

@@ -20,13 +20,31 @@ namespace {
 
 bool WouldBlock(const ErrnoOr<size_t>& r) { return !r.ok() && r.error().value() == EAGAIN; }
 
+// How long a task blocked on a host fd sleeps in poll(2) between checks for
+// signals.
+constexpr int kHostPollMs = 20;
+
+// Retries `step` on a host-backed file until it does not block or a signal
+// needs the task (kERestartSys).
+template <class Step>
+ErrnoOr<size_t> WaitHost(Task& t, File& f, uint32_t events, Step step) {
+  for (;;) {
+    if (t.Interrupted()) return Errno(kERestartSys);
+    f.PollHost(events, kHostPollMs);
+    ErrnoOr<size_t> r = step();
+    if (!WouldBlock(r)) return r;
+  }
+}
+
 }  // namespace
 
 ErrnoOr<size_t> ReadFile(Task& t, File& f, void* buf, size_t len) {
   if (!f.readable()) return Errno(EBADF);
   ErrnoOr<size_t> r = f.Read(buf, len);
+  if (!WouldBlock(r) || f.nonblocking()) return r;
+  if (f.HostBacked()) return WaitHost(t, f, kEventIn, [&] { return f.Read(buf, len); });
   WaitQueue* q = f.wait_queue();
-  if (!WouldBlock(r) || q == nullptr || f.nonblocking()) return r;
+  if (q == nullptr) return r;
   // Register before the final check (lost-wakeup rule), then sleep.
   ScopedWait w(*q, &t.waiter(), kEventIn | kEventHup | kEventErr);
   for (;;) {
@@ -50,7 +68,17 @@ ErrnoOr<size_t> WriteFile(Task& t, File& f, const void* buf, size_t len) {
       done += *r;
       continue;
     }
-    if (!WouldBlock(r) || q == nullptr || f.nonblocking()) break;
+    if (!WouldBlock(r) || f.nonblocking()) break;
+    if (f.HostBacked()) {
+      r = WaitHost(t, f, kEventOut, [&] { return f.Write(p + done, len - done); });
+      if (r.ok()) {
+        if (*r == 0) break;
+        done += *r;
+        continue;
+      }
+      break;
+    }
+    if (q == nullptr) break;
     if (!registered) {
       // Register, then retry once before sleeping (lost-wakeup rule).
       q->Add(&t.waiter(), kEventOut | kEventErr | kEventHup);

@@ -56,6 +56,16 @@ class File {
   // queue and no progress is possible now, or another errno (EPIPE...).
   virtual ErrnoOr<size_t> Read(void* buf, size_t len) = 0;
   virtual ErrnoOr<size_t> Write(const void* buf, size_t len) = 0;
+  // pread(2)/pwrite(2) at `off`, leaving the file offset alone; only for
+  // Positional() files (others: ESPIPE).
+  virtual bool Positional() { return false; }
+  virtual ErrnoOr<size_t> PRead(void*, size_t, int64_t) { return Errno(ESPIPE); }
+  virtual ErrnoOr<size_t> PWrite(const void*, size_t, int64_t) { return Errno(ESPIPE); }
+  // A file over a host fd whose readiness no WaitQueue reports: a blocked
+  // read/write polls it (PollHost) so that signals can interrupt the wait.
+  virtual bool HostBacked() { return false; }
+  // Waits up to `timeout_ms` for the host fd to be ready for `events`.
+  virtual void PollHost(uint32_t /*events*/, int /*timeout_ms*/) {}
   // poll(2) events among `mask` (kEventIn/Out/Err/Hup) that hold now.
   // Files without a queue are always ready.
   virtual uint32_t Readiness(uint32_t mask) { return mask & (kEventIn | kEventOut); }
@@ -86,14 +96,19 @@ ErrnoOr<size_t> ReadFile(Task& t, File& f, void* buf, size_t len);
 ErrnoOr<size_t> WriteFile(Task& t, File& f, const void* buf, size_t len);
 
 // A File over a host descriptor (borrowed: the caller keeps it open for the
-// lifetime of the object). Blocking I/O on the host fd (O_NONBLOCK set by
-// the app makes reads/writes that the host fd is not ready for EAGAIN).
+// lifetime of the object). Read/Write never block: EAGAIN when the host fd
+// is not ready, and ReadFile/WriteFile poll it while checking for signals.
 class HostFile final : public File {
  public:
   // Access mode and O_APPEND are the host open file's.
   explicit HostFile(int host_fd);
   ErrnoOr<size_t> Read(void* buf, size_t len) override;
   ErrnoOr<size_t> Write(const void* buf, size_t len) override;
+  bool Positional() override;
+  ErrnoOr<size_t> PRead(void* buf, size_t len, int64_t off) override;
+  ErrnoOr<size_t> PWrite(const void* buf, size_t len, int64_t off) override;
+  bool HostBacked() override { return true; }
+  void PollHost(uint32_t events, int timeout_ms) override;
   uint32_t Readiness(uint32_t mask) override;
   ErrnoResult Stat(struct stat* st) override;
   ErrnoOr<int64_t> Seek(int64_t offset, int whence) override;

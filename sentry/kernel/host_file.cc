@@ -2,6 +2,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,7 +34,7 @@ bool HostReady(int fd, short events) {
 HostFile::HostFile(int host_fd) : File(HostFlags(host_fd)), fd_(host_fd) {}
 
 ErrnoOr<size_t> HostFile::Read(void* buf, size_t len) {
-  if (nonblocking() && !HostReady(fd_, POLLIN)) return Errno(EAGAIN);
+  if (!HostReady(fd_, POLLIN)) return Errno(EAGAIN);
   for (;;) {
     ssize_t n = ::read(fd_, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
@@ -42,12 +43,38 @@ ErrnoOr<size_t> HostFile::Read(void* buf, size_t len) {
 }
 
 ErrnoOr<size_t> HostFile::Write(const void* buf, size_t len) {
-  if (nonblocking() && !HostReady(fd_, POLLOUT)) return Errno(EAGAIN);
+  if (!HostReady(fd_, POLLOUT)) return Errno(EAGAIN);
   for (;;) {
     ssize_t n = ::write(fd_, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return Errno(errno);
   }
+}
+
+bool HostFile::Positional() {
+  struct stat st;
+  return ::fstat(fd_, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+ErrnoOr<size_t> HostFile::PRead(void* buf, size_t len, int64_t off) {
+  for (;;) {
+    ssize_t n = ::pread(fd_, buf, len, off);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return Errno(errno);
+  }
+}
+
+ErrnoOr<size_t> HostFile::PWrite(const void* buf, size_t len, int64_t off) {
+  for (;;) {
+    ssize_t n = ::pwrite(fd_, buf, len, off);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return Errno(errno);
+  }
+}
+
+void HostFile::PollHost(uint32_t events, int timeout_ms) {
+  struct pollfd p = {fd_, static_cast<short>(events & (POLLIN | POLLOUT)), 0};
+  (void)::poll(&p, 1, timeout_ms);
 }
 
 uint32_t HostFile::Readiness(uint32_t mask) {

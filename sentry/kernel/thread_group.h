@@ -49,6 +49,7 @@ struct ThreadGroup {
   int sid = 0;
   bool subreaper = false;
   bool dumpable = true;
+  uint32_t personality = 0;  // PER_LINUX plus flags
   std::array<struct rlimit, RLIM_NLIMITS> limits{};
 
   // CPU time of exited threads, and of reaped children (times(2),

@@ -134,16 +134,26 @@ ErrnoResult MemoryManager::Mincore(uint64_t addr, uint64_t len, uint64_t vec_add
   if (!PageAligned(addr)) return Errno(EINVAL);
   if (addr > kTaskSize || len > kTaskSize - addr) return Errno(ENOMEM);
   const uint64_t end = PageUp(addr + len);
-  std::vector<uint8_t> vec((end - addr) / kPageSize, 0);
   {
     absl::MutexLock l(&mu_);
     if (!vmas_.Covers(addr, end)) return Errno(ENOMEM);
-    for (auto p = pages_.lower_bound(addr); p != pages_.end() && p->first < end; ++p) {
-      vec[(p->first - addr) / kPageSize] = 1;
-    }
   }
-  if (vec.empty()) return {};
-  return CopyOut(vec_addr, vec.data(), vec.size());
+  // The vector is filled a bounded chunk at a time (the range may be huge).
+  constexpr uint64_t kChunkPages = 64 * 1024;
+  std::vector<uint8_t> vec;
+  for (uint64_t a = addr; a < end; a += kChunkPages * kPageSize) {
+    const uint64_t e = std::min(end, a + kChunkPages * kPageSize);
+    vec.assign((e - a) / kPageSize, 0);
+    {
+      absl::MutexLock l(&mu_);
+      for (auto p = pages_.lower_bound(a); p != pages_.end() && p->first < e; ++p) {
+        vec[(p->first - a) / kPageSize] = 1;
+      }
+    }
+    ErrnoResult r = CopyOut(vec_addr + (a - addr) / kPageSize, vec.data(), vec.size());
+    if (!r.ok()) return r;
+  }
+  return {};
 }
 
 ErrnoResult MemoryManager::Msync(uint64_t addr, uint64_t len, int flags) {

@@ -44,6 +44,21 @@ size_t MemoryManager::CopyLocked(uint64_t addr, uint8_t* buf, size_t len, bool o
   return done;
 }
 
+size_t MemoryManager::AccessiblePrefix(uint64_t addr, size_t len, bool write) {
+  absl::MutexLock l(&mu_);
+  size_t done = 0;
+  while (done < len) {
+    const uint64_t a = addr + done;
+    if (a < addr || a >= kTaskSize) break;
+    ErrnoOr<Vma*> v = VmaForAccess(a);
+    if (!v.ok()) break;
+    const Vma& vma = **v;
+    if (!Allows(vma, write ? platform::AccessType::kWrite : platform::AccessType::kRead)) break;
+    done += std::min<uint64_t>(len - done, vma.end - a);
+  }
+  return done;
+}
+
 ErrnoResult MemoryManager::CopyIn(uint64_t addr, void* dst, size_t len) {
   absl::MutexLock l(&mu_);
   if (CopyLocked(addr, static_cast<uint8_t*>(dst), len, false) < len) return Errno(EFAULT);
@@ -105,6 +120,7 @@ ErrnoOr<std::vector<IoVec>> MemoryManager::CopyInIovecs(uint64_t addr, size_t co
   uint64_t total = 0;
   for (IoVec& iov : iovs) {
     if (iov.len > static_cast<uint64_t>(SSIZE_MAX)) return Errno(EINVAL);
+    if (!AccessOk(iov.base, iov.len)) return Errno(EFAULT);
     iov.len = std::min(iov.len, kMaxRwCount - total);
     total += iov.len;
   }

@@ -40,6 +40,14 @@ namespace sentry::mm {
 
 // Linux x86-64's TASK_SIZE: app pointers at or above it are always EFAULT.
 inline constexpr uint64_t kTaskSize = 0x800000000000;
+// TASK_SIZE_MAX, the bound of Linux's access_ok().
+inline constexpr uint64_t kTaskSizeMax = kTaskSize - 4096;
+
+// access_ok(): [addr, addr+len) lies below TASK_SIZE_MAX. Syscalls that
+// take a buffer check it before anything else, as Linux does.
+constexpr bool AccessOk(uint64_t addr, uint64_t len) {
+  return len == 0 || (addr < kTaskSizeMax && len <= kTaskSizeMax - addr);
+}
 
 struct MemoryManagerOptions {
   // Mappings lie in [min_address, max_address). max_address is the
@@ -122,12 +130,16 @@ class MemoryManager {
   // or EFAULT if len > 0 and not even the first byte is accessible.
   ErrnoOr<size_t> CopyInPartial(uint64_t addr, void* dst, size_t len);
   ErrnoOr<size_t> CopyOutPartial(uint64_t addr, const void* src, size_t len);
+  // How many bytes from addr (at most len) the app could access for
+  // reading (or writing) without a fault; populates nothing.
+  size_t AccessiblePrefix(uint64_t addr, size_t len, bool write);
   // A NUL-terminated string of at most max_len bytes including the NUL
   // (PATH_MAX style): ENAMETOOLONG if there is no NUL in the first max_len
   // bytes, EFAULT if a byte before the NUL is inaccessible.
   ErrnoOr<std::string> CopyInString(uint64_t addr, size_t max_len);
   // An app `struct iovec[count]` (readv/writev): EINVAL if count > 1024 or
-  // an iov_len > SSIZE_MAX; EFAULT if the array is inaccessible. Lengths are
+  // an iov_len > SSIZE_MAX; EFAULT if the array is inaccessible or a range
+  // reaches past the user address space (access_ok). Lengths are
   // clipped so the total stays within MAX_RW_COUNT, as Linux does.
   ErrnoOr<std::vector<IoVec>> CopyInIovecs(uint64_t addr, size_t count);
   // Scatter/gather with CopyInPartial/CopyOutPartial semantics over `iovs`.

@@ -46,6 +46,8 @@ ErrnoOr<uint64_t> MemoryManager::Mmap(const MmapRequest& req) {
     case MAP_PRIVATE:
       break;
     case MAP_SHARED_VALIDATE:
+      // Linux validates only file mappings; anonymous ones are EINVAL.
+      if (flags & MAP_ANONYMOUS) return Errno(EINVAL);
       if (flags & ~kLegacyMapMask) return Errno(EOPNOTSUPP);
       flags = (flags & ~MAP_TYPE) | MAP_SHARED;
       break;

@@ -39,7 +39,8 @@ SyscallReturn Clone3(Task& t, const SyscallArguments& a) {
   // zeros past what we know.
   constexpr size_t kVer0 = 64, kKnown = 88;
   size_t size = a[1];
-  if (size < kVer0 || size > 4096) return SyscallReturn::Err(EINVAL);
+  if (size > 4096) return SyscallReturn::Err(E2BIG);  // more than a page
+  if (size < kVer0) return SyscallReturn::Err(EINVAL);
   std::vector<uint8_t> buf(size);
   if (!t.mm().CopyIn(a[0], buf.data(), size).ok()) return SyscallReturn::Err(EFAULT);
   for (size_t i = kKnown; i < size; ++i) {

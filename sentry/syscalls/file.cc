@@ -23,33 +23,82 @@ namespace {
 // read(2)/write(2) may.
 constexpr size_t kMaxChunk = 1 << 20;
 
-SyscallReturn Read(Task& t, const SyscallArguments& a) {
-  auto f = t.fds().Get(static_cast<int>(a[0]));
-  if (!f) return SyscallReturn::Err(EBADF);
-  if (!f->readable()) return SyscallReturn::Err(EBADF);
-  size_t len = std::min<uint64_t>(a[2], kMaxChunk);
+// Linux's MAX_RW_COUNT: the most one read/write moves.
+constexpr uint64_t kMaxRwCount = 0x7ffff000;
+
+// read(2)/pread64(2) after the fd checks: `off` < 0 reads at the file
+// offset. The buffer must be writable as far as the read may fill it (a
+// fault after data was consumed would lose it): EFAULT otherwise.
+SyscallReturn ReadInto(Task& t, kernel::File& f, uint64_t addr, uint64_t count, int64_t off) {
+  if (!mm::AccessOk(addr, count)) return SyscallReturn::Err(EFAULT);
+  size_t len = std::min<uint64_t>(count, kMaxChunk);
   if (len == 0) return SyscallReturn::Ok(0);
+  if (t.mm().AccessiblePrefix(addr, len, /*write=*/true) < len) return SyscallReturn::Err(EFAULT);
   std::vector<uint8_t> buf(len);
-  auto n = kernel::ReadFile(t, *f, buf.data(), len);
+  auto n = off < 0 ? kernel::ReadFile(t, f, buf.data(), len) : f.PRead(buf.data(), len, off);
   if (!n.ok()) return SyscallReturn::From(n.error());
   if (*n == 0) return SyscallReturn::Ok(0);
-  auto c = t.mm().CopyOutPartial(a[1], buf.data(), *n);
+  auto c = t.mm().CopyOutPartial(addr, buf.data(), *n);
   if (!c.ok()) return SyscallReturn::From(c.error());
   return SyscallReturn::Ok(static_cast<int64_t>(*c));
 }
 
+// write(2)/pwrite64(2) after the fd checks, in chunks so that a blocking
+// write moves everything (as on Linux) without one huge Sentry buffer.
+SyscallReturn WriteFrom(Task& t, kernel::File& f, uint64_t addr, uint64_t count, int64_t off) {
+  if (!mm::AccessOk(addr, count)) return SyscallReturn::Err(EFAULT);
+  count = std::min(count, kMaxRwCount);
+  std::vector<uint8_t> buf(std::min<uint64_t>(count, kMaxChunk));
+  uint64_t total = 0;
+  while (total < count) {
+    const size_t chunk = std::min<uint64_t>(count - total, kMaxChunk);
+    auto c = t.mm().CopyInPartial(addr + total, buf.data(), chunk);
+    if (!c.ok()) {
+      if (total > 0) break;
+      return SyscallReturn::From(c.error());
+    }
+    auto w = off < 0 ? kernel::WriteFile(t, f, buf.data(), *c)
+                     : f.PWrite(buf.data(), *c, off + static_cast<int64_t>(total));
+    if (!w.ok()) {
+      if (total > 0) break;
+      return SyscallReturn::From(w.error());
+    }
+    total += *w;
+    if (*w < *c || *c < chunk) break;
+  }
+  return SyscallReturn::Ok(static_cast<int64_t>(total));
+}
+
+SyscallReturn Read(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f || !f->readable()) return SyscallReturn::Err(EBADF);
+  return ReadInto(t, *f, a[1], a[2], -1);
+}
+
 SyscallReturn Write(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
-  if (!f) return SyscallReturn::Err(EBADF);
-  if (!f->writable()) return SyscallReturn::Err(EBADF);
-  size_t len = std::min<uint64_t>(a[2], kMaxChunk);
-  if (len == 0) return SyscallReturn::Ok(0);
-  std::vector<uint8_t> buf(len);
-  auto c = t.mm().CopyInPartial(a[1], buf.data(), len);
-  if (!c.ok()) return SyscallReturn::From(c.error());
-  auto w = kernel::WriteFile(t, *f, buf.data(), *c);
-  if (!w.ok()) return SyscallReturn::From(w.error());
-  return SyscallReturn::Ok(static_cast<int64_t>(*w));
+  if (!f || !f->writable()) return SyscallReturn::Err(EBADF);
+  if (a[2] == 0) return SyscallReturn::Ok(0);
+  return WriteFrom(t, *f, a[1], a[2], -1);
+}
+
+SyscallReturn Pread64(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f || !f->readable()) return SyscallReturn::Err(EBADF);
+  const int64_t off = static_cast<int64_t>(a[3]);
+  if (off < 0) return SyscallReturn::Err(EINVAL);
+  if (!f->Positional()) return SyscallReturn::Err(ESPIPE);
+  return ReadInto(t, *f, a[1], a[2], off);
+}
+
+SyscallReturn Pwrite64(Task& t, const SyscallArguments& a) {
+  auto f = t.fds().Get(static_cast<int>(a[0]));
+  if (!f || !f->writable()) return SyscallReturn::Err(EBADF);
+  const int64_t off = static_cast<int64_t>(a[3]);
+  if (off < 0) return SyscallReturn::Err(EINVAL);
+  if (!f->Positional()) return SyscallReturn::Err(ESPIPE);
+  if (a[2] == 0) return SyscallReturn::Ok(0);
+  return WriteFrom(t, *f, a[1], a[2], off);
 }
 
 uint64_t TotalLen(const std::vector<mm::IoVec>& iovs) {
@@ -180,6 +229,8 @@ void RegisterFile(SyscallTable& t) {
   t.Register(SYS_write, Write);
   t.Register(SYS_readv, Readv);
   t.Register(SYS_writev, Writev);
+  t.Register(SYS_pread64, Pread64);
+  t.Register(SYS_pwrite64, Pwrite64);
   t.Register(SYS_close, Close);
   t.Register(SYS_fstat, Fstat);
   t.Register(SYS_newfstatat, Newfstatat);

@@ -100,6 +100,10 @@ SyscallReturn Futex(Task& t, const SyscallArguments& a) {
       if (!n.ok()) return SyscallReturn::From(n.error());
       return SyscallReturn::Ok(*n);
     }
+    case FUTEX_CMP_REQUEUE_PI:
+      // Linux refuses requeueing a PI futex onto itself before anything.
+      if (addr == addr2) return SyscallReturn::Err(EINVAL);
+      return SyscallReturn::Err(ENOSYS);
     default:
       // FUTEX_FD (removed in 2.6.26), the PI operations, unknown commands.
       return SyscallReturn::Err(ENOSYS);

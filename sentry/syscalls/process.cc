@@ -240,6 +240,28 @@ SyscallReturn Prlimit64(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(0);
 }
 
+SyscallReturn Umask(Task& t, const SyscallArguments& a) {
+  auto& fs = *t.fs();
+  absl::MutexLock l(&fs.mu);
+  uint32_t old = fs.umask;
+  fs.umask = static_cast<uint32_t>(a[0]) & 0777;
+  return SyscallReturn::Ok(old);
+}
+
+// personality(2): PER_LINUX only. 0xffffffff queries; flags such as
+// ADDR_NO_RANDOMIZE are accepted and recorded (the Sentry's layout does not
+// randomize anyway), other execution domains are EINVAL.
+SyscallReturn Personality(Task& t, const SyscallArguments& a) {
+  const uint32_t want = static_cast<uint32_t>(a[0]);
+  absl::MutexLock l(&t.kernel().mu());
+  uint32_t& cur = t.tg().personality;
+  const uint32_t old = cur;
+  if (want == 0xffffffffu) return SyscallReturn::Ok(old);
+  if ((want & 0xff) != 0) return SyscallReturn::Err(EINVAL);  // PER_MASK: not PER_LINUX
+  cur = want;
+  return SyscallReturn::Ok(old);
+}
+
 }  // namespace
 
 void RegisterProcess(SyscallTable& t) {
@@ -261,6 +283,8 @@ void RegisterProcess(SyscallTable& t) {
   t.Register(SYS_getrlimit, Getrlimit);
   t.Register(SYS_setrlimit, Setrlimit);
   t.Register(SYS_prlimit64, Prlimit64);
+  t.Register(SYS_umask, Umask);
+  t.Register(SYS_personality, Personality);
 }
 
 }  // namespace sentry::syscalls

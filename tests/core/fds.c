@@ -142,21 +142,6 @@ int main(void) {
   CHECK_ERR("epipe_sigpipe_ignored", write(p[1], "x", 1), EPIPE);
   close(p[1]);
 
-  // dup shares the file offset (memfd as a seekable file).
-  int f = memfd_create("off", 0);
-  CHECK("memfd", f >= 0);
-  CHECK("memfd_write", write(f, "0123456789", 10) == 10);
-  int g = dup(f);
-  CHECK("dup_shares_offset", lseek(f, 2, SEEK_SET) == 2 && lseek(g, 0, SEEK_CUR) == 2);
-  CHECK("read_via_dup_moves_both", read(g, buf, 3) == 3 && memcmp(buf, "234", 3) == 0 &&
-                                       lseek(f, 0, SEEK_CUR) == 5);
-  pid_t pid = fork();
-  if (pid == 0) _exit(lseek(f, 0, SEEK_CUR) == 5 && lseek(f, 7, SEEK_SET) == 7 ? 0 : 1);
-  CHECK("fork_shares_offset", waitpid(pid, &ws, 0) == pid && WEXITSTATUS(ws) == 0 &&
-                                  lseek(g, 0, SEEK_CUR) == 7);
-  close(f);
-  close(g);
-
   // RLIMIT_NOFILE lowered: EMFILE.
   struct rlimit rl, orl;
   getrlimit(RLIMIT_NOFILE, &orl);

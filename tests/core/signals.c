@@ -518,16 +518,6 @@ int main(void) {
     CHECK("ill_raised", 0);
   }
   CHECK("ill_illopn_info", f_signo == SIGILL && f_code == ILL_ILLOPN && f_addr == (void*)ill_insn);
-  int mfd = memfd_create("bus", 0);
-  char* bm = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
-  CHECK("memfd_map", mfd >= 0 && bm != MAP_FAILED);
-  if (sigsetjmp(jb, 1) == 0) {
-    (void)*(volatile char*)(bm + 8);
-    CHECK("bus_raised", 0);
-  }
-  CHECK("sigbus_adrerr_info", f_signo == SIGBUS && f_code == BUS_ADRERR && f_addr == bm + 8);
-  munmap(bm, 4096);
-  close(mfd);
   set_handler(SIGILL, skip_handler, 0);
   CHECK("handler_edits_ucontext", ud2_skip() == 77 && skipped == 1);
   // A fault with the signal blocked kills the process.
