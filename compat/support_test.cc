@@ -30,8 +30,8 @@ TEST(CompatSupportTable, LookupFindsEntries) {
 }
 
 TEST(CompatSupportTable, DefaultIsUnimplementedEnosys) {
-  // A syscall nobody has written yet (change it when pread64 lands).
-  const SupportEntry& e = For("pread64");
+  // A syscall nobody has written yet (change it if acct ever lands).
+  const SupportEntry& e = For("acct");
   EXPECT_EQ(e.level, SupportLevel::kUnimplemented);
   EXPECT_EQ(e.error, ENOSYS);
   EXPECT_TRUE(e.note.empty());

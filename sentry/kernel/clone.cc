@@ -3,6 +3,7 @@
 
 #include "base/fmt_absl.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timers.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry::kernel {
@@ -115,6 +116,14 @@ ErrnoOr<int> Kernel::Clone(Task& parent, const CloneArgs& args) {
     if ((f & CLONE_VFORK) != 0) {
       vfork = std::make_shared<Task::VforkDone>();
       child->vfork_done = vfork;
+    }
+    // Scheduling facts: the nice value goes to a new process, the affinity
+    // to the new thread.
+    if (ptg.timers != nullptr) {
+      ProcessTimers& child_timers = ProcessTimers::ForLocked(*this, *tg);
+      if (tg.get() != &ptg) child_timers.nice = ptg.timers->nice;
+      auto aff = ptg.timers->affinity.find(parent.tid());
+      if (aff != ptg.timers->affinity.end()) child_timers.affinity[tid] = aff->second;
     }
     tg->tasks.push_back(child.get());
     tasks_[tid] = child;

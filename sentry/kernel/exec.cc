@@ -3,6 +3,7 @@
 // close-on-exec files close, caught signals revert to default).
 #include "base/fmt_absl.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timers.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry::kernel {
@@ -41,6 +42,8 @@ ErrnoResult Kernel::Execve(Task& t, const std::string& path, const std::vector<s
     }
     t.altstack_ = stack_t{nullptr, SS_DISABLE, 0};
     t.has_saved_mask_ = false;
+    // POSIX timers do not survive execve (interval timers do).
+    if (tg.timers != nullptr) tg.timers->DeletePosixTimers();
   }
   if (t.vfork_done != nullptr) {
     absl::MutexLock l(&t.vfork_done->mu);

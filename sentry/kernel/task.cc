@@ -95,7 +95,7 @@ void Task::HandleSyscall() {
   for (int i = 0; i < 6; ++i) a.args[i] = cpu_.arg(i);
   absl::Time t0 = absl::Now();
   SyscallReturn r = kernel_.dispatcher().Dispatch(*this, a);
-  sys_time_ += absl::Now() - t0;
+  sys_time_ns_.fetch_add(absl::ToInt64Nanoseconds(absl::Now() - t0), std::memory_order_relaxed);
   if (exiting_) return;
   int64_t v = r.value;
   if (a.nr != SYS_rt_sigreturn && (v == -kERestartSys || v == -kERestartNoIntr || v == -kERestartNoHand ||
@@ -161,11 +161,14 @@ void Task::ExitGroup(int code) {
   kernel_.GroupExitLocked(*tg_, WaitStatusExited(code));
 }
 
-absl::Duration Task::stime() const { return sys_time_; }
+absl::Duration Task::stime() const {
+  return absl::Nanoseconds(sys_time_ns_.load(std::memory_order_relaxed));
+}
 
 absl::Duration Task::utime() const {
   absl::Duration total = absl::Now() - start_;
-  return total > sys_time_ ? total - sys_time_ : absl::ZeroDuration();
+  absl::Duration sys = stime();
+  return total > sys ? total - sys : absl::ZeroDuration();
 }
 
 }  // namespace sentry::kernel

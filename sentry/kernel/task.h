@@ -248,7 +248,8 @@ class Task {
   int64_t restart_code_ = 0;  // own thread: last syscall returned a restart code
   uint64_t restart_nr_ = 0;
   absl::Time start_ = absl::Now();
-  absl::Duration sys_time_;  // own thread
+  // Written by the own thread, read by others (getrusage, times).
+  std::atomic<int64_t> sys_time_ns_{0};
 };
 
 }  // namespace sentry::kernel

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "compat/support.h"
 #include "gtest/gtest.h"
 #include "sentry/kernel/file.h"
 #include "sentry/kernel/kernel.h"
@@ -95,6 +96,24 @@ TEST_F(TableTest, Identity) {
   EXPECT_EQ(Call(SYS_geteuid), 8);
   EXPECT_EQ(Call(SYS_getgid), 9);
   EXPECT_EQ(Call(SYS_getegid), 10);
+}
+
+// docs/compatibility.md is generated from the compat registry: it must say
+// Full or Partial exactly for the syscalls that have a handler.
+TEST_F(TableTest, RegistryMatchesHandlers) {
+  for (int nr = 0; nr < compat::kSyscallTableSize; ++nr) {
+    const compat::SyscallInfo* info = compat::LookupSyscall(nr);
+    if (info == nullptr) {
+      EXPECT_FALSE(table_.Implemented(nr)) << nr;
+      continue;
+    }
+    const compat::SupportLevel level = compat::SupportFor(*info).level;
+    const bool documented =
+        level == compat::SupportLevel::kFull || level == compat::SupportLevel::kPartial;
+    EXPECT_EQ(table_.Implemented(nr), documented)
+        << info->name << (documented ? " is documented as implemented but has no handler"
+                                     : " has a handler but the registry says it is not implemented");
+  }
 }
 
 TEST_F(TableTest, UnimplementedIsEnosysAndCounted) {
