@@ -21,6 +21,8 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterFd(*this);
   RegisterTimer(*this);
   RegisterSched(*this);
+  RegisterPoll(*this);
+  RegisterEpoll(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
