@@ -34,6 +34,9 @@
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/syscalls/table.h"
+#include "sentry/vfs/mount.h"
+#include "sentry/vfs/path.h"
+#include "sentry/vfs/tmpfs.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -193,9 +196,33 @@ int main(int argc, char** argv) {
   init.fds = MakeFdTable(app_to_host);
   size_t slash = path.rfind('/');
   init.comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
-  init.cwd = spec.cwd;
   init.rlimits = spec.rlimits;
+  // The root file system: an empty tmpfs until the gofer serves the
+  // container's root; the spec's cwd is created in it.
+  auto mount_ns = std::make_shared<sentry::vfs::MountNamespace>(
+      sentry::vfs::NewTmpfs(0755, {0, 0}), 0);
+  {
+    sentry::vfs::VirtualDentry cwd{mount_ns->root_mount(), mount_ns->root_dentry()};
+    size_t i = 0;
+    while (i < spec.cwd.size()) {
+      size_t j = spec.cwd.find('/', i);
+      if (j == std::string::npos) j = spec.cwd.size();
+      std::string name = spec.cwd.substr(i, j - i);
+      i = j + 1;
+      if (name.empty() || name == ".") continue;
+      auto child = cwd.dentry->Child(name);
+      if (!child.ok()) {
+        auto dir = cwd.dentry->inode().Mkdir(name, 0755, {0, 0});
+        if (!dir.ok()) break;
+        child = cwd.dentry->Added(name, *dir);
+      }
+      cwd.dentry = *child;
+    }
+    init.cwd_mount = cwd.mount;
+    init.cwd = cwd.dentry;
+  }
   auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, loader, uts);
+  kernel->SetVfsRoot(mount_ns, mount_ns->root_mount(), mount_ns->root_dentry());
   int status = kernel->RunInit(std::move(init));
   if (!kernel->AllTasksExited()) {
     // A task is stuck in a host call: leave without tearing down under it.

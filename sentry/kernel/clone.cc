@@ -61,6 +61,9 @@ ErrnoOr<int> Kernel::Clone(Task& parent, const CloneArgs& args) {
     auto copy = std::make_shared<FsContext>();
     absl::MutexLock l(&fs->mu);
     absl::MutexLock l2(&copy->mu);
+    copy->root_mount = fs->root_mount;
+    copy->root = fs->root;
+    copy->cwd_mount = fs->cwd_mount;
     copy->cwd = fs->cwd;
     copy->umask = fs->umask;
     fs = copy;

@@ -57,6 +57,11 @@ std::shared_ptr<Task> Kernel::CreateTaskForTesting(std::shared_ptr<mm::MemoryMan
   t->SetMm(std::move(mm));
   t->SetFds(std::make_shared<FdTable>());
   t->creds_ = std::move(creds);
+  {
+    absl::MutexLock fl(&t->fs()->mu);
+    t->fs()->root_mount = t->fs()->cwd_mount = root_mount_;
+    t->fs()->root = t->fs()->cwd = root_;
+  }
   tg->tasks.push_back(t.get());
   tasks_[t->tid()] = t;
   groups_[tg->tgid] = tg;
@@ -89,7 +94,10 @@ int Kernel::RunInit(InitProcess init) {
     t->comm = std::move(init.comm);
     {
       absl::MutexLock fl(&t->fs()->mu);
-      t->fs()->cwd = init.cwd;
+      t->fs()->root_mount = root_mount_;
+      t->fs()->root = root_;
+      t->fs()->cwd_mount = init.cwd_mount ? init.cwd_mount : root_mount_;
+      t->fs()->cwd = init.cwd ? init.cwd : root_;
     }
     t->cpu().regs.rip = init.image.entry;
     t->cpu().regs.rsp = init.image.sp;

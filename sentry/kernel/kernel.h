@@ -62,7 +62,9 @@ struct InitProcess {
   Credentials creds;
   std::shared_ptr<FdTable> fds;
   std::string comm;
-  std::string cwd = "/";
+  // The working directory in the kernel's VFS (null: the VFS root).
+  std::shared_ptr<vfs::Mount> cwd_mount;
+  std::shared_ptr<vfs::Dentry> cwd;
   std::vector<std::pair<int, struct rlimit>> rlimits;  // over the defaults
 };
 
@@ -99,6 +101,16 @@ class Kernel {
   // task that no host thread runs, so handlers can be called on it.
   std::shared_ptr<Task> CreateTaskForTesting(std::shared_ptr<mm::MemoryManager> mm,
                                              Credentials creds);
+
+  // The VFS: the mount namespace (kept alive here, opaque to the kernel)
+  // and its root, which init and test tasks get as root and cwd. Set
+  // before RunInit / CreateTaskForTesting.
+  void SetVfsRoot(std::shared_ptr<void> mount_ns, std::shared_ptr<vfs::Mount> root_mount,
+                  std::shared_ptr<vfs::Dentry> root) {
+    mount_ns_ = std::move(mount_ns);
+    root_mount_ = std::move(root_mount);
+    root_ = std::move(root);
+  }
 
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
   platform::Platform& platform() { return platform_; }
@@ -164,6 +176,9 @@ class Kernel {
   const UtsInfo uts_;
   const absl::Time boot_time_ = absl::Now();
   FutexManager futex_;
+  std::shared_ptr<void> mount_ns_;
+  std::shared_ptr<vfs::Mount> root_mount_;
+  std::shared_ptr<vfs::Dentry> root_;
 
   absl::Mutex mu_;
   std::map<int, std::shared_ptr<Task>> tasks_ ABSL_GUARDED_BY(mu_);

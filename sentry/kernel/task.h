@@ -39,6 +39,11 @@
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/mm/memory_manager.h"
 
+namespace sentry::vfs {
+class Mount;
+class Dentry;
+}  // namespace sentry::vfs
+
 namespace sentry::kernel {
 
 // The six arguments of a syscall, as the app passed them.
@@ -87,11 +92,15 @@ struct UtsInfo {
   std::string domainname = "(none)";
 };
 
-// Working directory, root and umask; shared by CLONE_FS. The VFS fills in
-// the directories (issue 5).
+// Working directory, root and umask; shared by CLONE_FS. The directories
+// are VFS (mount, dentry) pairs (sentry/vfs); null when the kernel has no
+// VFS root (tests). vfs::PathOf gives getcwd's string.
 struct FsContext {
   absl::Mutex mu;
-  std::string cwd ABSL_GUARDED_BY(mu) = "/";
+  std::shared_ptr<vfs::Mount> root_mount ABSL_GUARDED_BY(mu);
+  std::shared_ptr<vfs::Dentry> root ABSL_GUARDED_BY(mu);
+  std::shared_ptr<vfs::Mount> cwd_mount ABSL_GUARDED_BY(mu);
+  std::shared_ptr<vfs::Dentry> cwd ABSL_GUARDED_BY(mu);
   uint32_t umask ABSL_GUARDED_BY(mu) = 022;
 };
 

@@ -1,5 +1,5 @@
 // File I/O on the task's fd table: read/write/readv/writev/close/fstat/
-// newfstatat(AT_EMPTY_PATH)/ioctl(TCGETS)/lseek. The Sentry copies app
+// ioctl(TCGETS)/lseek (newfstatat is in path.cc). The Sentry copies app
 // memory in or out through the MemoryManager and does the I/O on its own
 // File objects (host stdio, pipes); kernel::ReadFile/WriteFile block on
 // pipes unless O_NONBLOCK (a signal restarts or fails the call with EINTR
@@ -177,19 +177,6 @@ SyscallReturn Fstat(Task& t, const SyscallArguments& a) {
   return StatTo(t, *f, a[1]);
 }
 
-// newfstatat(fd, "", buf, AT_EMPTY_PATH) is glibc's fstat(); paths need the
-// VFS (issue 5).
-SyscallReturn Newfstatat(Task& t, const SyscallArguments& a) {
-  int flags = static_cast<int>(a[3]);
-  if (!(flags & AT_EMPTY_PATH)) return SyscallReturn::Err(ENOSYS);
-  auto path = t.mm().CopyInString(a[1], 4096);
-  if (!path.ok()) return SyscallReturn::From(path.error());
-  if (!path->empty()) return SyscallReturn::Err(ENOSYS);
-  auto f = t.fds().Get(static_cast<int>(a[0]));
-  if (!f) return SyscallReturn::Err(EBADF);
-  return StatTo(t, *f, a[2]);
-}
-
 SyscallReturn Ioctl(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));
   if (!f) return SyscallReturn::Err(EBADF);
@@ -233,7 +220,6 @@ void RegisterFile(SyscallTable& t) {
   t.Register(SYS_pwrite64, Pwrite64);
   t.Register(SYS_close, Close);
   t.Register(SYS_fstat, Fstat);
-  t.Register(SYS_newfstatat, Newfstatat);
   t.Register(SYS_ioctl, Ioctl);
   t.Register(SYS_lseek, Lseek);
 }

@@ -21,6 +21,7 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterFd(*this);
   RegisterTimer(*this);
   RegisterSched(*this);
+  RegisterPath(*this);
   RegisterPoll(*this);
   RegisterEpoll(*this);
 }

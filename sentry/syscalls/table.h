@@ -65,6 +65,7 @@ void RegisterCreds(SyscallTable& t);
 void RegisterFd(SyscallTable& t);
 void RegisterTimer(SyscallTable& t);
 void RegisterSched(SyscallTable& t);
+void RegisterPath(SyscallTable& t);
 void RegisterPoll(SyscallTable& t);
 void RegisterEpoll(SyscallTable& t);
 

@@ -171,6 +171,7 @@ TEST(CoreNative, Misc) { ExpectNativePass({CORE_MISC_BIN}); }
 TEST(CoreNative, Badargs) { ExpectNativePass({CORE_BADARGS_BIN}); }
 TEST(CoreNative, Stress) { ExpectStressSurvives(false); }
 TEST(CoreNative, NeedsVfs) { ExpectNativePass({CORE_NEEDS_VFS_BIN}); }
+TEST(CoreNative, Vfs) { ExpectNativePass({CORE_VFS_BIN}); }
 TEST(CoreNative, Poll) { ExpectNativePass({CORE_POLL_BIN}); }
 
 // ---- Sandbox: same stdout and status as native. ----
@@ -190,6 +191,7 @@ TEST(CoreSandbox, DISABLED_Badargs) { ExpectSameAsNative({CORE_BADARGS_BIN}); }
 TEST(CoreSandbox, Stress) { ExpectStressSurvives(true); }
 // memfd_create and execve path lookup come with the VFS (issue 5).
 TEST(CoreSandbox, DISABLED_NeedsVfs) { ExpectSameAsNative({CORE_NEEDS_VFS_BIN}); }
+TEST(CoreSandbox, Vfs) { ExpectSameAsNative({CORE_VFS_BIN}); }
 TEST(CoreSandbox, Poll) { ExpectSameAsNative({CORE_POLL_BIN}); }
 
 }  // namespace

@@ -1,0 +1,126 @@
+// inode.h: a filesystem object, the interface every filesystem (tmpfs now,
+// goferfs next) implements.
+//
+// Contracts: an Inode does no permission checks (the VFS checks search,
+// write and ownership from the caller's credentials before calling); it
+// enforces its own structural rules (EEXIST, ENOENT, ENOTEMPTY, EISDIR,
+// ENOTDIR between the two sides of a rename...). Defaults return the errno
+// Linux gives for an operation the object's type does not support.
+// Thread-safe.
+#ifndef SENTRY_VFS_INODE_H_
+#define SENTRY_VFS_INODE_H_
+
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sentry/errno.h"
+
+namespace sentry::vfs {
+
+// stat(2)'s facts about an inode.
+struct InodeAttr {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint32_t mode = 0;  // S_IFMT | permission bits
+  uint32_t nlink = 0;
+  uint32_t uid = 0, gid = 0;
+  uint64_t rdev = 0;
+  int64_t size = 0;
+  int64_t blocks = 0;  // 512-byte units
+  uint32_t blksize = 4096;
+  struct timespec atime {}, mtime{}, ctime{};
+};
+
+// Fills `st` from `a`.
+void FillStat(const InodeAttr& a, struct stat* st);
+
+// Attributes to change (chmod, chown, truncate, utimensat). The caller has
+// checked permissions and resolved UTIME_NOW; ctime is updated by the inode.
+struct SetAttrRequest {
+  enum : uint32_t { kMode = 1, kUid = 2, kGid = 4, kSize = 8, kAtime = 16, kMtime = 32 };
+  uint32_t mask = 0;
+  uint32_t mode = 0;  // permission bits only (07777)
+  uint32_t uid = 0, gid = 0;
+  int64_t size = 0;
+  struct timespec atime {}, mtime{};
+};
+
+// One directory entry ("." and ".." are added by the VFS).
+struct DirEntry {
+  uint64_t ino = 0;
+  uint8_t type = 0;  // DT_*
+  std::string name;
+};
+
+// Owner of a new object (the creator's fsuid/fsgid).
+struct Owner {
+  uint32_t uid = 0, gid = 0;
+};
+
+// The time now, for inode timestamps.
+struct timespec NowTimespec();
+
+class Inode {
+ public:
+  virtual ~Inode() = default;
+
+  virtual InodeAttr Stat() = 0;
+  uint32_t Type() { return Stat().mode & S_IFMT; }
+  bool IsDir() { return Type() == S_IFDIR; }
+  virtual ErrnoResult SetAttr(const SetAttrRequest&) { return Errno(EPERM); }
+
+  // --- directories (others: ENOTDIR) ---
+  // The child `name` (never "." or ".."): ENOENT if absent.
+  virtual ErrnoOr<std::shared_ptr<Inode>> Lookup(const std::string&) { return Errno(ENOTDIR); }
+  // The entries, without "." and "..", in a stable order.
+  virtual ErrnoOr<std::vector<DirEntry>> ReadDir() { return Errno(ENOTDIR); }
+  // New regular file / directory / symlink `name`: EEXIST if it exists.
+  // `mode` holds permission bits (umask applied by the caller).
+  virtual ErrnoOr<std::shared_ptr<Inode>> Create(const std::string&, uint32_t, const Owner&) {
+    return Errno(ENOTDIR);
+  }
+  virtual ErrnoOr<std::shared_ptr<Inode>> Mkdir(const std::string&, uint32_t, const Owner&) {
+    return Errno(ENOTDIR);
+  }
+  // Device nodes and FIFOs: EPERM until supported.
+  virtual ErrnoOr<std::shared_ptr<Inode>> Mknod(const std::string&, uint32_t, uint64_t,
+                                               const Owner&) {
+    return Errno(EPERM);
+  }
+  virtual ErrnoOr<std::shared_ptr<Inode>> Symlink(const std::string&, const std::string&,
+                                                 const Owner&) {
+    return Errno(ENOTDIR);
+  }
+  // Hard link to `target` (same filesystem, not a directory: the VFS checks).
+  virtual ErrnoResult Link(const std::string&, const std::shared_ptr<Inode>&) {
+    return Errno(ENOTDIR);
+  }
+  // Removes a non-directory (EISDIR for a directory) / an empty directory
+  // (ENOTDIR, ENOTEMPTY).
+  virtual ErrnoResult Unlink(const std::string&) { return Errno(ENOTDIR); }
+  virtual ErrnoResult Rmdir(const std::string&) { return Errno(ENOTDIR); }
+  // rename(2) of this directory's `old_name` to `new_dir`/`new_name` on the
+  // same filesystem; `flags`: RENAME_NOREPLACE, RENAME_EXCHANGE.
+  virtual ErrnoResult Rename(const std::string&, Inode&, const std::string&, uint32_t) {
+    return Errno(ENOTDIR);
+  }
+
+  // --- symlinks (others: EINVAL) ---
+  virtual ErrnoOr<std::string> ReadLink() { return Errno(EINVAL); }
+
+  // --- regular files (directories: EISDIR; others EINVAL) ---
+  virtual ErrnoOr<size_t> ReadAt(void*, size_t, int64_t) { return DataErr(); }
+  virtual ErrnoOr<size_t> WriteAt(const void*, size_t, int64_t) { return DataErr(); }
+
+ private:
+  Errno DataErr() { return Errno(IsDir() ? EISDIR : EINVAL); }
+};
+
+}  // namespace sentry::vfs
+
+#endif  // SENTRY_VFS_INODE_H_
