@@ -1,0 +1,5 @@
+// A test that dies by SIGABRT.
+#include <stdlib.h>
+int main(void) {
+  abort();
+}

@@ -1,0 +1,5 @@
+// A test that never finishes.
+#include <unistd.h>
+int main(void) {
+  for (;;) sleep(1000);
+}
