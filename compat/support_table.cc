@@ -122,6 +122,11 @@ constexpr SupportEntry kSupport[] = {
     Partial("setpriority", "Recorded nice values; they do not change scheduling."),
     Full("getcpu"), Partial("sysinfo", "Memory figures are the host's."),
     Partial("getrandom", "At most 64 KiB per call."),
+    // Readiness (poll.cc, epoll.cc).
+    Full("poll"), Full("ppoll"), Full("select"), Full("pselect6"),
+    Full("epoll_create"), Full("epoll_create1"), Full("epoll_ctl"),
+    Partial("epoll_wait", "EPOLLRDHUP, EPOLLPRI and EPOLLWAKEUP are never reported; a watched file closed during a wait is released at the next call."),
+    Partial("epoll_pwait", "As epoll_wait."), Partial("epoll_pwait2", "As epoll_wait."),
 
     Unsupported("inotify_init", ENOSYS, "inotify is not implemented; programs fall back to polling."),
     Unsupported("inotify_init1", ENOSYS, "inotify is not implemented; programs fall back to polling."),

@@ -187,7 +187,7 @@ TEST(CoreSandbox, Fds) { ExpectSameAsNative({CORE_FDS_BIN}); }
 TEST(CoreSandbox, Timers) { ExpectSameAsNative({CORE_TIMERS_BIN}); }
 TEST(CoreSandbox, Creds) { ExpectSameAsNative({CORE_CREDS_BIN}); }
 TEST(CoreSandbox, Misc) { ExpectSameAsNative({CORE_MISC_BIN}); }
-TEST(CoreSandbox, DISABLED_Badargs) { ExpectSameAsNative({CORE_BADARGS_BIN}); }
+TEST(CoreSandbox, Badargs) { ExpectSameAsNative({CORE_BADARGS_BIN}); }
 TEST(CoreSandbox, Stress) { ExpectStressSurvives(true); }
 // memfd_create and execve path lookup come with the VFS (issue 5).
 TEST(CoreSandbox, DISABLED_NeedsVfs) { ExpectSameAsNative({CORE_NEEDS_VFS_BIN}); }
