@@ -116,7 +116,7 @@ ErrnoResult MemoryManager::Populate(Vma& vma, uint64_t addr, bool write, bool ma
       file_.DecRef(old, kPageSize);
       return {};
     }
-    if (map || (write && pg.mapped)) {
+    if (map) {  // a copy never needs the app mapping changed
       LogIfError(as_->MapFile(addr, kPageSize, EffectiveProt(vma, pg), pg.offset), "MapFile");
       pg.mapped = true;
     }
