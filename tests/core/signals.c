@@ -428,15 +428,23 @@ int main(void) {
   CHECK("default_sigterm_kills", waitpid(ch, &ws, 0) == ch && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM);
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 
-  // Stop / continue.
+  // Stop / continue. The child waits for a byte after it continues, so its
+  // exit cannot replace the "continued" state before the parent sees it.
+  int go[2];
+  CHECK("stop_pipe", pipe(go) == 0);
   ch = fork();
   if (ch == 0) {
+    char b;
+    close(go[1]);
     raise(SIGSTOP);
-    _exit(3);
+    _exit(read(go[0], &b, 1) == 1 ? 3 : 4);
   }
+  close(go[0]);
   CHECK("wuntraced_stopped", waitpid(ch, &ws, WUNTRACED) == ch && WIFSTOPPED(ws) && WSTOPSIG(ws) == SIGSTOP);
   CHECK("sigcont_sent", kill(ch, SIGCONT) == 0);
   CHECK("wcontinued_continued", waitpid(ch, &ws, WCONTINUED) == ch && WIFCONTINUED(ws));
+  CHECK("release_child", write(go[1], "x", 1) == 1);
+  close(go[1]);
   CHECK("after_continue_exit_3", child_status(ch) == 3);
   // SIGKILL a stopped child.
   ch = fork();
