@@ -11,3 +11,7 @@ for b in platform_bench fs9p_bench; do
     echo
   fi
 done
+if [ -x "$build/bench/syscall_bench" ] && [ -x "$build/sentry/boot/sentry" ]; then
+  echo "== syscall_bench         (ns/op; native beside the Sentry on ptrace)"
+  bench/syscall_bench.sh "$build"
+fi
