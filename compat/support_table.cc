@@ -127,6 +127,11 @@ constexpr SupportEntry kSupport[] = {
     Full("epoll_create"), Full("epoll_create1"), Full("epoll_ctl"),
     Partial("epoll_wait", "EPOLLRDHUP, EPOLLPRI and EPOLLWAKEUP are never reported; a watched file closed during a wait is released at the next call."),
     Partial("epoll_pwait", "As epoll_wait."), Partial("epoll_pwait2", "As epoll_wait."),
+    // Event and timer files (eventfd.cc, timerfd.cc).
+    Full("eventfd"), Full("eventfd2"),
+    Partial("timerfd_create", "The _ALARM clocks tick like their base clocks and never wake a suspended system."),
+    Partial("timerfd_settime", "TFD_TIMER_CANCEL_ON_SET is accepted but a clock change never cancels."),
+    Full("timerfd_gettime"),
 
     Unsupported("inotify_init", ENOSYS, "inotify is not implemented; programs fall back to polling."),
     Unsupported("inotify_init1", ENOSYS, "inotify is not implemented; programs fall back to polling."),

@@ -66,6 +66,7 @@ ErrnoOr<size_t> WriteFile(Task& t, File& f, const void* buf, size_t len) {
     if (r.ok()) {
       if (*r == 0) break;
       done += *r;
+      if (f.SingleWrite()) break;
       continue;
     }
     if (!WouldBlock(r) || f.nonblocking()) break;

@@ -56,6 +56,9 @@ class File {
   // queue and no progress is possible now, or another errno (EPIPE...).
   virtual ErrnoOr<size_t> Read(void* buf, size_t len) = 0;
   virtual ErrnoOr<size_t> Write(const void* buf, size_t len) = 0;
+  // Whether one successful Write is the whole of a write(2) (eventfd takes
+  // 8 bytes whatever the length); otherwise WriteFile keeps writing.
+  virtual bool SingleWrite() { return false; }
   // pread(2)/pwrite(2) at `off`, leaving the file offset alone; only for
   // Positional() files (others: ESPIPE).
   virtual bool Positional() { return false; }

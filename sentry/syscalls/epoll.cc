@@ -14,6 +14,7 @@
 #include "sentry/kernel/epoll.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/syscalls/poll_util.h"
+#include "sentry/syscalls/fd_util.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/syscalls/time_util.h"
 
@@ -33,18 +34,8 @@ constexpr int kMaxEvents = INT_MAX / static_cast<int>(sizeof(AppEpollEvent));
 // Linux's EPOLLEXCLUSIVE_OK_BITS.
 constexpr uint32_t kExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET |
                                   EPOLLEXCLUSIVE;
-constexpr uint64_t kNrOpen = 1 << 20;
-
-int FdLimit(Task& t) {
-  absl::MutexLock l(&t.kernel().mu());
-  uint64_t cur = t.tg().limits[RLIMIT_NOFILE].rlim_cur;
-  return static_cast<int>(cur < kNrOpen ? cur : kNrOpen);
-}
-
 SyscallReturn NewEpoll(Task& t, bool cloexec) {
-  auto fd = t.fds().Install(std::make_shared<EpollFile>(), cloexec, 0, FdLimit(t));
-  if (!fd.ok()) return SyscallReturn::From(fd.error());
-  return SyscallReturn::Ok(*fd);
+  return InstallFd(t, std::make_shared<EpollFile>(), cloexec);
 }
 
 SyscallReturn EpollCreate(Task& t, const SyscallArguments& a) {

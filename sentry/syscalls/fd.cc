@@ -11,23 +11,11 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/pipe.h"
+#include "sentry/syscalls/fd_util.h"
 #include "sentry/syscalls/table.h"
 
 namespace sentry::syscalls {
 namespace {
-
-// Linux's fs.nr_open: no fd reaches it whatever RLIMIT_NOFILE says.
-constexpr uint64_t kNrOpen = 1 << 20;
-
-// RLIMIT_NOFILE's soft limit: every new fd is below it.
-int FdLimit(Task& t) {
-  uint64_t cur;
-  {
-    absl::MutexLock l(&t.kernel().mu());
-    cur = t.tg().limits[RLIMIT_NOFILE].rlim_cur;
-  }
-  return static_cast<int>(std::min<uint64_t>(cur, kNrOpen));
-}
 
 SyscallReturn Dup(Task& t, const SyscallArguments& a) {
   auto f = t.fds().Get(static_cast<int>(a[0]));

@@ -68,6 +68,8 @@ void RegisterSched(SyscallTable& t);
 void RegisterPath(SyscallTable& t);
 void RegisterPoll(SyscallTable& t);
 void RegisterEpoll(SyscallTable& t);
+void RegisterEventfd(SyscallTable& t);
+void RegisterTimerfd(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "sentry/errno.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/timers.h"
 
 namespace sentry::syscalls {
 
@@ -36,6 +37,19 @@ inline struct timespec AppTimespec(absl::Duration d) {
 inline struct timeval AppTimeval(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
   return absl::ToTimeval(d);
+}
+
+// struct itimerspec <-> a timer's value (timer_settime, timerfd_settime).
+inline struct itimerspec AppItimerspec(const kernel::TimerValue& v) {
+  return {AppTimespec(v.interval), AppTimespec(v.value)};
+}
+// EFAULT, or EINVAL for an invalid timespec in it.
+inline ErrnoOr<kernel::TimerValue> CopyInItimerspec(kernel::Task& t, uint64_t addr) {
+  struct itimerspec its;
+  if (!t.mm().CopyIn(addr, &its, sizeof(its)).ok()) return Errno(EFAULT);
+  if (!ValidTimespec(its.it_value) || !ValidTimespec(its.it_interval)) return Errno(EINVAL);
+  return kernel::TimerValue{absl::DurationFromTimespec(its.it_value),
+                            absl::DurationFromTimespec(its.it_interval)};
 }
 
 // CPU time of a process / thread: user and system parts. Approximate: the

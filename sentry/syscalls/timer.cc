@@ -44,10 +44,6 @@ struct itimerval ToItimerval(const TimerValue& v) {
   return it;
 }
 
-struct itimerspec ToItimerspec(const TimerValue& v) {
-  return {AppTimespec(v.interval), AppTimespec(v.value)};
-}
-
 SyscallReturn Getitimer(Task& t, const SyscallArguments& a) {
   if (!ValidWhich(a[0])) return SyscallReturn::Err(EINVAL);
   struct itimerval it = ToItimerval(Timers(t).GetITimer(static_cast<int>(a[0])));
@@ -146,17 +142,12 @@ SyscallReturn TimerSettime(Task& t, const SyscallArguments& a) {
   int id;
   if (!TimerId(a[0], &id)) return SyscallReturn::Err(EINVAL);
   if (a[2] == 0) return SyscallReturn::Err(EINVAL);
-  struct itimerspec its;
-  if (!t.mm().CopyIn(a[2], &its, sizeof(its)).ok()) return SyscallReturn::Err(EFAULT);
-  if (!ValidTimespec(its.it_value) || !ValidTimespec(its.it_interval)) {
-    return SyscallReturn::Err(EINVAL);
-  }
-  TimerValue v{absl::DurationFromTimespec(its.it_value),
-               absl::DurationFromTimespec(its.it_interval)};
-  ErrnoOr<TimerValue> old = Timers(t).Settime(id, (a[1] & TIMER_ABSTIME) != 0, v);
+  ErrnoOr<TimerValue> v = CopyInItimerspec(t, a[2]);
+  if (!v.ok()) return SyscallReturn::From(v.error());
+  ErrnoOr<TimerValue> old = Timers(t).Settime(id, (a[1] & TIMER_ABSTIME) != 0, *v);
   if (!old.ok()) return SyscallReturn::From(old.error());
   if (a[3] != 0) {
-    struct itimerspec o = ToItimerspec(*old);
+    struct itimerspec o = AppItimerspec(*old);
     if (!t.mm().CopyOut(a[3], &o, sizeof(o)).ok()) return SyscallReturn::Err(EFAULT);
   }
   return SyscallReturn::Ok(0);
@@ -167,7 +158,7 @@ SyscallReturn TimerGettime(Task& t, const SyscallArguments& a) {
   if (!TimerId(a[0], &id)) return SyscallReturn::Err(EINVAL);
   ErrnoOr<TimerValue> v = Timers(t).Gettime(id);
   if (!v.ok()) return SyscallReturn::From(v.error());
-  struct itimerspec its = ToItimerspec(*v);
+  struct itimerspec its = AppItimerspec(*v);
   if (!t.mm().CopyOut(a[1], &its, sizeof(its)).ok()) return SyscallReturn::Err(EFAULT);
   return SyscallReturn::Ok(0);
 }
