@@ -159,7 +159,8 @@ int64_t ProcessTimers::RearmLocked(Timer& t, absl::Duration now) {
   }
   t.expiry += t.interval;
   if (t.expiry > now) return 0;
-  int64_t skipped = absl::IDivDuration(now - t.expiry, t.interval, nullptr) + 1;
+  absl::Duration rem;  // IDivDuration writes it unconditionally
+  int64_t skipped = absl::IDivDuration(now - t.expiry, t.interval, &rem) + 1;
   t.expiry += t.interval * skipped;
   return skipped;
 }
