@@ -132,6 +132,8 @@ constexpr SupportEntry kSupport[] = {
     Partial("timerfd_create", "The _ALARM clocks tick like their base clocks and never wake a suspended system."),
     Partial("timerfd_settime", "TFD_TIMER_CANCEL_ON_SET is accepted but a clock change never cancels."),
     Full("timerfd_gettime"),
+    Partial("signalfd", "ssi_fd and ssi_band (SIGIO records) are always zero."),
+    Partial("signalfd4", "As signalfd."),
 
     Unsupported("inotify_init", ENOSYS, "inotify is not implemented; programs fall back to polling."),
     Unsupported("inotify_init1", ENOSYS, "inotify is not implemented; programs fall back to polling."),

@@ -40,6 +40,7 @@ void Send(Kernel& k, ThreadGroup& tg, Task* target, const siginfo_t& info)
   }
   PendingSignals& q = target != nullptr ? target->pending() : tg.pending;
   if (!q.Enqueue(info)) return;
+  tg.signal_events.Notify(kEventIn);
   // A task takes the signal if it does not block it or waits for it in
   // rt_sigtimedwait.
   auto takes = [sig](Task* t) {

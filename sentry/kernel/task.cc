@@ -35,7 +35,14 @@ absl::Status Task::PullFp() {
   return own_ctx_->PullFpState(cpu_);
 }
 
+namespace {
+thread_local Task* current_task = nullptr;
+}  // namespace
+
+Task* Task::Current() { return current_task; }
+
 absl::Status Task::Run() {
+  current_task = this;
   // Thread rule: the Context belongs to this (the task's) host thread.
   auto ctx = kernel_.platform().NewContext();
   if (!ctx.ok()) {

@@ -115,6 +115,11 @@ class Task {
   // host failures (no Context, dead stub); the group is then killed.
   absl::Status Run();
 
+  // The task whose host thread is calling (set by Run), or null on the
+  // Sentry's other threads: Linux's `current`, for files whose behaviour
+  // depends on the caller (signalfd).
+  static Task* Current();
+
   Kernel& kernel() { return kernel_; }
   ThreadGroup& tg() { return *tg_; }
   std::shared_ptr<ThreadGroup> tg_ptr() { return tg_; }

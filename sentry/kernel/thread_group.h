@@ -61,6 +61,9 @@ struct ThreadGroup {
   // Notified (kEventChild) when a child exits, stops or continues; waiters
   // are wait4/waitid callers of this process. Has its own lock.
   WaitQueue child_events;
+  // Notified (kEventIn) when a signal becomes pending for the process or
+  // one of its threads (signalfd readers and pollers). Has its own lock.
+  WaitQueue signal_events;
 
   // Interval and POSIX timers, nice and affinity (timers.h); created
   // lazily under mu. Last member: destroyed (its thread stopped) first.

@@ -26,6 +26,7 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterEpoll(*this);
   RegisterEventfd(*this);
   RegisterTimerfd(*this);
+  RegisterSignalfd(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {

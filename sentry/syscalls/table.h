@@ -70,6 +70,7 @@ void RegisterPoll(SyscallTable& t);
 void RegisterEpoll(SyscallTable& t);
 void RegisterEventfd(SyscallTable& t);
 void RegisterTimerfd(SyscallTable& t);
+void RegisterSignalfd(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 
