@@ -75,7 +75,7 @@ constexpr SupportEntry kSupport[] = {
     Partial("writev", "Pipes and handed-in host FDs until the VFS lands."),
     Partial("pread64", "Handed-in host FDs of regular files; pipes ESPIPE."),
     Partial("pwrite64", "Handed-in host FDs of regular files; pipes ESPIPE."),
-    Full("close"), Full("dup"), Full("dup2"), Full("dup3"),
+    Full("close"), Full("dup"), Full("dup2"), Full("dup3"), Full("close_range"),
     Partial("fcntl", "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ; locks and leases come with the VFS."),
     Full("pipe"), Partial("pipe2", "O_DIRECT (packet mode) is accepted but behaves as a byte stream."),
     Partial("fstat", "Pipes and handed-in host FDs until the VFS lands."),
@@ -127,6 +127,10 @@ constexpr SupportEntry kSupport[] = {
     Full("epoll_create"), Full("epoll_create1"), Full("epoll_ctl"),
     Partial("epoll_wait", "EPOLLRDHUP, EPOLLPRI and EPOLLWAKEUP are never reported; a watched file closed during a wait is released at the next call."),
     Partial("epoll_pwait", "As epoll_wait."), Partial("epoll_pwait2", "As epoll_wait."),
+    // Memory locking (mlock.cc): the Sentry never pages app memory out.
+    Partial("mlock", "Checked and accepted; memory is never paged out, lock counts are not tracked."),
+    Partial("mlock2", "As mlock."), Partial("munlock", "As mlock."),
+    Partial("mlockall", "As mlock."), Partial("munlockall", "As mlock."),
     // Event and timer files (eventfd.cc, timerfd.cc).
     Full("eventfd"), Full("eventfd2"),
     Partial("timerfd_create", "The _ALARM clocks tick like their base clocks and never wake a suspended system."),

@@ -1,6 +1,7 @@
 // File descriptor table operations and pipes: dup, dup2, dup3, fcntl, pipe,
 // pipe2.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -125,9 +126,34 @@ SyscallReturn Pipe2(Task& t, const SyscallArguments& a) {
   return DoPipe(t, a[0], a[1] & 0xffffffffu);
 }
 
+// close_range(2): closes (or marks close-on-exec) every open fd in
+// [first, last]; CLOSE_RANGE_UNSHARE first gives the task its own table.
+SyscallReturn CloseRange(Task& t, const SyscallArguments& a) {
+  const auto first = static_cast<uint32_t>(a[0]);
+  const auto last = static_cast<uint32_t>(a[1]);
+  const uint64_t flags = a[2] & 0xffffffffu;
+  if ((flags & ~uint64_t{CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE}) != 0 || first > last) {
+    return SyscallReturn::Err(EINVAL);
+  }
+  if ((flags & CLOSE_RANGE_UNSHARE) != 0 && t.fds_ptr().use_count() > 1) {
+    t.SetFds(t.fds().Clone());
+  }
+  for (int fd : t.fds().Fds()) {
+    const auto u = static_cast<uint32_t>(fd);
+    if (u < first || u > last) continue;
+    if ((flags & CLOSE_RANGE_CLOEXEC) != 0) {
+      (void)t.fds().SetCloexec(fd, true);
+    } else {
+      (void)t.fds().Close(fd);
+    }
+  }
+  return SyscallReturn::Ok(0);
+}
+
 }  // namespace
 
 void RegisterFd(SyscallTable& t) {
+  t.Register(SYS_close_range, CloseRange);
   t.Register(SYS_dup, Dup);
   t.Register(SYS_dup2, Dup2);
   t.Register(SYS_dup3, Dup3);

@@ -27,6 +27,7 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterEventfd(*this);
   RegisterTimerfd(*this);
   RegisterSignalfd(*this);
+  RegisterMlock(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {

@@ -71,6 +71,7 @@ void RegisterEpoll(SyscallTable& t);
 void RegisterEventfd(SyscallTable& t);
 void RegisterTimerfd(SyscallTable& t);
 void RegisterSignalfd(SyscallTable& t);
+void RegisterMlock(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 

@@ -252,6 +252,19 @@ TEST(Fd, CloseRangeCloexecFlag) {
   close(220);
 }
 
+TEST(Fd, CloseRangeUnshareLeavesOtherThreadsTable) {
+  Pipe p;
+  ASSERT_EQ(dup2(p.r, 230), 230);
+  // A thread that unshares and closes: the process's table keeps fd 230.
+  std::thread([] { syscall(SYS_close_range, 230, 230, CLOSE_RANGE_UNSHARE); }).join();
+  EXPECT_TRUE(IsOpen(230));
+  close(230);
+}
+
+TEST(Fd, CloseRangeBeyondOpenFdsOk) {
+  EXPECT_EQ(syscall(SYS_close_range, 100000, ~0u, 0), 0);
+}
+
 TEST(Fd, CloseRangeInvalidEinval) {
   EXPECT_ERRNO(syscall(SYS_close_range, 10, 5, 0), EINVAL);
   EXPECT_ERRNO(syscall(SYS_close_range, 10, 20, 0x80), EINVAL);

@@ -481,6 +481,28 @@ TEST(Mmap, MlockMunlock) {
   munmap(p, kPage);
 }
 
+TEST(Mmap, MlockUnmappedEnomem) {
+  char* p = Map(2 * kPage);
+  ASSERT_EQ(munmap(p + kPage, kPage), 0);
+  EXPECT_ERRNO(mlock(p, 2 * kPage), ENOMEM);
+  EXPECT_ERRNO(munlock(p, 2 * kPage), ENOMEM);
+  munmap(p, kPage);
+}
+
+TEST(Mmap, Mlock2BadFlagsEinval) {
+  char* p = Map(kPage);
+  EXPECT_ERRNO(syscall(SYS_mlock2, p, kPage, 0x10), EINVAL);
+  EXPECT_EQ(syscall(SYS_mlock2, p, kPage, MLOCK_ONFAULT), 0);
+  munmap(p, kPage);
+}
+
+TEST(Mmap, MlockallFlags) {
+  EXPECT_ERRNO(mlockall(0), EINVAL);
+  EXPECT_ERRNO(mlockall(MCL_ONFAULT), EINVAL);
+  EXPECT_EQ(mlockall(MCL_CURRENT), 0);
+  EXPECT_EQ(munlockall(), 0);
+}
+
 TEST(Mmap, GrowsdownStackFaultsBelowGuard) {
   // A fault far below any mapping is MAPERR, not ACCERR.
   FaultInfo fi;
