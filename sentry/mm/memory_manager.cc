@@ -37,7 +37,8 @@ MemoryManager::MemoryManager(MemoryFile& file, std::unique_ptr<platform::Address
                                                         options.max_address / 2, uint64_t{1} << 30);
         }
         return options;
-      }()) {}
+      }()),
+      stack_limit_(options_.stack_limit) {}
 
 MemoryManager::~MemoryManager() {
   // The app must lose access to the pages before anyone can reuse them.
@@ -87,6 +88,9 @@ ErrnoOr<Vma*> MemoryManager::VmaForAccess(uint64_t addr) {
   if (next != vmas_.begin()) {
     const Vma& prev = std::prev(next)->second;
     if (new_start < prev.end + kGuardGap) return Errno(EFAULT);
+  }
+  if (next->second.end - new_start > stack_limit_.load(std::memory_order_relaxed)) {
+    return Errno(EFAULT);  // RLIMIT_STACK
   }
   Vma grown = next->second;
   const uint64_t old_start = grown.start;
@@ -314,7 +318,7 @@ ErrnoResult MemoryManager::AllocateShared(uint64_t start, uint64_t end) {
 
 std::unique_ptr<MemoryManager> MemoryManager::Fork(
     std::unique_ptr<platform::AddressSpace> child_as) {
-  auto child = std::make_unique<MemoryManager>(file_, std::move(child_as), options_);
+  auto child = std::make_unique<MemoryManager>(file_, std::move(child_as), options());
   absl::MutexLock l(&mu_);
   absl::MutexLock cl(&child->mu_);  // order: parent, then its brand-new child
   child->brk_base_ = brk_base_;

@@ -21,6 +21,7 @@
 
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ struct MemoryManagerOptions {
   // Non-fixed mappings go top-down below mmap_base (0 = max_address minus a
   // 1 GiB stack gap). The loader puts the stack above it.
   uint64_t mmap_base = 0;
+  // RLIMIT_STACK's soft limit: a MAP_GROWSDOWN Vma never grows beyond it
+  // (the fault is SIGSEGV). ~0: unlimited.
+  uint64_t stack_limit = 8 << 20;
 };
 
 // One element of an app iovec array.
@@ -91,7 +95,14 @@ class MemoryManager {
 
   platform::AddressSpace& address_space() { return *as_; }
   MemoryFile& memory_file() { return file_; }
-  const MemoryManagerOptions& options() const { return options_; }
+  // The options, with the current stack limit.
+  MemoryManagerOptions options() const {
+    MemoryManagerOptions o = options_;
+    o.stack_limit = stack_limit_.load(std::memory_order_relaxed);
+    return o;
+  }
+  // setrlimit(RLIMIT_STACK): applies to later stack growth.
+  void SetStackLimit(uint64_t limit) { stack_limit_.store(limit, std::memory_order_relaxed); }
 
   // fork(): a new manager over `child_as` with the same VMAs. Private pages
   // become copy-on-write on both sides; shared pages stay shared.
@@ -236,6 +247,7 @@ class MemoryManager {
   MemoryFile& file_;
   std::unique_ptr<platform::AddressSpace> as_;  // reset first in the destructor
   const MemoryManagerOptions options_;
+  std::atomic<uint64_t> stack_limit_;
 
   mutable absl::Mutex mu_;
   VmaSet vmas_ ABSL_GUARDED_BY(mu_);

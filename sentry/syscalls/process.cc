@@ -190,6 +190,7 @@ ErrnoResult SwapLimitLocked(Task& t, ThreadGroup& tg, int res, const struct rlim
   // Linux's fs.nr_open bound.
   if (res == RLIMIT_NOFILE && next->rlim_max > 1048576) return Errno(EPERM);
   cur = *next;
+  if (res == RLIMIT_STACK && !tg.tasks.empty()) tg.tasks.front()->mm().SetStackLimit(cur.rlim_cur);
   return {};
 }
 

@@ -192,3 +192,29 @@ TEST(Rlimit, GetrusageSelfAndChildren) {
 }
 
 }  // namespace
+
+namespace {
+
+// Touches `depth` bytes of stack below the caller, a page at a time.
+__attribute__((noinline)) int TouchStack(size_t depth) {
+  volatile char page[4096];
+  page[0] = 1;
+  if (depth <= sizeof page) return page[0];
+  return TouchStack(depth - sizeof page) + page[0];
+}
+
+}  // namespace
+
+TEST(Rlimit, StackLimitStopsGrowth) {
+  int st = syscalls_test::RunInChild([] {
+    // Within the limit: fine.
+    struct rlimit r = {1 << 20, 1 << 20};
+    CHILD_CHECK(setrlimit(RLIMIT_STACK, &r) == 0);
+    TouchStack(256 << 10);
+    // Beyond it: the growth fault is SIGSEGV.
+    TouchStack(4 << 20);
+    return 0;
+  });
+  EXPECT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGSEGV);
+}
