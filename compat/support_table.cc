@@ -44,6 +44,8 @@ constexpr SupportEntry kSupport[] = {
     Partial("arch_prctl", "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS only."),
     Full("set_tid_address"), Full("set_robust_list"), Full("get_robust_list"),
     Full("uname", "Release is the Sentry's own (6.1.0-gsandbox), never the host's; hostname from the boot spec."),
+    Full("sethostname", "Changes the sandbox's name only; the host's is never touched."),
+    Full("setdomainname", "As sethostname."),
     Full("getrlimit"), Full("setrlimit"), Full("prlimit64"),
     Full("umask"), Partial("personality", "PER_LINUX only; flags are recorded, other domains EINVAL."),
     Partial("prctl", "Names, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, CHILD_SUBREAPER, capability bounding set, TID address; PR_SET_SECCOMP is EINVAL; others EINVAL."),
@@ -99,7 +101,8 @@ constexpr SupportEntry kSupport[] = {
     Partial("ioctl", "TCGETS on a tty; everything else ENOTTY."),
     // Time and timers (time.cc, timer.cc).
     Partial("clock_gettime", "CPU-time clocks are approximated from wall time spent in the task."),
-    Full("clock_getres"), Full("gettimeofday"), Full("time"),
+    Full("clock_getres"),
+    Partial("clock_settime", "Validated, then EPERM: the sandbox never sets the host's clock."), Full("gettimeofday"), Full("time"),
     Full("nanosleep"),
     Partial("clock_nanosleep", "CLOCK_PROCESS_CPUTIME_ID sleeps are ENOTSUP."),
     Full("alarm"),

@@ -117,7 +117,20 @@ class Kernel {
   mm::MemoryFile& memory_file() { return memory_file_; }
   SyscallDispatcher& dispatcher() { return dispatcher_; }
   FutexManager& futex() { return futex_; }
-  const UtsInfo& uts() const { return uts_; }
+  // The UTS names now (a copy: sethostname may change them).
+  UtsInfo uts() const {
+    absl::MutexLock l(&uts_mu_);
+    return uts_;
+  }
+  // sethostname(2) / setdomainname(2) (the caller checked privilege).
+  void SetHostname(std::string name) {
+    absl::MutexLock l(&uts_mu_);
+    uts_.hostname = std::move(name);
+  }
+  void SetDomainname(std::string name) {
+    absl::MutexLock l(&uts_mu_);
+    uts_.domainname = std::move(name);
+  }
   absl::Time boot_time() const { return boot_time_; }
 
   Task* TaskLocked(int tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -173,7 +186,8 @@ class Kernel {
   mm::MemoryFile& memory_file_;
   SyscallDispatcher& dispatcher_;
   ExecLoader& loader_;
-  const UtsInfo uts_;
+  mutable absl::Mutex uts_mu_;  // a leaf lock
+  UtsInfo uts_ ABSL_GUARDED_BY(uts_mu_);
   const absl::Time boot_time_ = absl::Now();
   FutexManager futex_;
   std::shared_ptr<void> mount_ns_;

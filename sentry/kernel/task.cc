@@ -28,7 +28,7 @@ Task::~Task() = default;
 
 int Task::tgid() const { return tg_->tgid; }
 
-const UtsInfo& Task::uts() const { return kernel_.uts(); }
+UtsInfo Task::uts() const { return kernel_.uts(); }
 
 absl::Status Task::PullFp() {
   if (cpu_.fp_valid() || own_ctx_ == nullptr) return absl::OkStatus();

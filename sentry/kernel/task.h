@@ -132,7 +132,7 @@ class Task {
   FdTable& fds() { return *fds_; }
   std::shared_ptr<FdTable>& fds_ptr() { return fds_; }
   std::shared_ptr<FsContext>& fs() { return fs_; }
-  const UtsInfo& uts() const;
+  UtsInfo uts() const;
   // Own thread reads freely; writers hold Kernel::mu() (others read there).
   Credentials& creds() { return creds_; }
   const Credentials& creds() const { return creds_; }

@@ -100,6 +100,11 @@ class ProcessTimers {
   int nice = 0;
   // Per-thread CPU affinity (bit per CPU); absent: every CPU.
   std::map<int, std::vector<uint64_t>> affinity;
+  // Per-thread scheduling policy (SCHED_OTHER when absent; only the
+  // non-real-time policies can be set) and timer slack in ns (PR_SET_TIMERSLACK;
+  // absent: Linux's default 50 us).
+  std::map<int, int> policy;
+  std::map<int, uint64_t> timerslack;
   // Highest process CPU times reported so far (keeps getrusage/times
   // monotonic across the approximation's jumps). Kernel::mu().
   absl::Duration cpu_user_hwm, cpu_sys_hwm;

@@ -1,6 +1,7 @@
 // Process identity and lifetime: exit, ids, sessions and process groups,
 // arch_prctl, uname, rlimits, set_tid_address, robust lists.
 #include <asm/prctl.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -164,7 +165,7 @@ void CopyField(char* dst, const std::string& src) {
 SyscallReturn Uname(Task& t, const SyscallArguments& a) {
   struct utsname u;
   std::memset(&u, 0, sizeof(u));
-  const kernel::UtsInfo& i = t.uts();
+  const kernel::UtsInfo i = t.uts();
   CopyField(u.sysname, i.sysname);
   CopyField(u.nodename, i.hostname);
   CopyField(u.release, i.release);
@@ -173,6 +174,33 @@ SyscallReturn Uname(Task& t, const SyscallArguments& a) {
   CopyField(u.domainname, i.domainname);
   if (!t.mm().CopyOut(a[0], &u, sizeof(u)).ok()) return SyscallReturn::Err(EFAULT);
   return SyscallReturn::Ok(0);
+}
+
+constexpr int32_t kUtsNameMax = 64;  // __NEW_UTS_LEN
+
+// sethostname(2) / setdomainname(2): CAP_SYS_ADMIN, at most 64 bytes.
+SyscallReturn SetUtsName(Task& t, uint64_t addr, uint64_t len, bool host) {
+  {
+    absl::MutexLock l(&t.kernel().mu());
+    if ((t.creds().cap_effective & (1ull << CAP_SYS_ADMIN)) == 0) return SyscallReturn::Err(EPERM);
+  }
+  const auto n = static_cast<int32_t>(len);
+  if (n < 0 || n > kUtsNameMax) return SyscallReturn::Err(EINVAL);
+  std::string name(static_cast<size_t>(n), '\0');
+  if (!t.mm().CopyIn(addr, name.data(), name.size()).ok()) return SyscallReturn::Err(EFAULT);
+  if (host) {
+    t.kernel().SetHostname(std::move(name));
+  } else {
+    t.kernel().SetDomainname(std::move(name));
+  }
+  return SyscallReturn::Ok(0);
+}
+
+SyscallReturn Sethostname(Task& t, const SyscallArguments& a) {
+  return SetUtsName(t, a[0], a[1], true);
+}
+SyscallReturn Setdomainname(Task& t, const SyscallArguments& a) {
+  return SetUtsName(t, a[0], a[1], false);
 }
 
 // prlimit64's core: reads the old limit and installs the new one of
@@ -281,6 +309,8 @@ void RegisterProcess(SyscallTable& t) {
   t.Register(SYS_set_robust_list, SetRobustList);
   t.Register(SYS_get_robust_list, GetRobustList);
   t.Register(SYS_uname, Uname);
+  t.Register(SYS_sethostname, Sethostname);
+  t.Register(SYS_setdomainname, Setdomainname);
   t.Register(SYS_getrlimit, Getrlimit);
   t.Register(SYS_setrlimit, Setrlimit);
   t.Register(SYS_prlimit64, Prlimit64);

@@ -47,6 +47,8 @@ std::vector<uint64_t> AllCpus() {
 }
 
 // The thread `pid` names (0: the caller). Kernel::mu() held.
+constexpr uint64_t kDefaultTimerSlackNs = 50000;  // Linux's default
+
 Task* TargetLocked(Task& t, int64_t pid) {
   if (pid == 0) return &t;
   if (pid < 0 || pid > INT32_MAX) return nullptr;
@@ -115,9 +117,14 @@ SyscallReturn CheckPid(Task& t, int64_t pid) {
 }
 
 SyscallReturn SchedGetscheduler(Task& t, const SyscallArguments& a) {
-  SyscallReturn r = CheckPid(t, static_cast<int32_t>(a[0]));
-  if (r.value != 0) return r;
-  return SyscallReturn::Ok(SCHED_OTHER);
+  const int64_t pid = static_cast<int32_t>(a[0]);
+  if (pid < 0) return SyscallReturn::Err(EINVAL);
+  absl::MutexLock l(&t.kernel().mu());
+  Task* target = TargetLocked(t, pid);
+  if (target == nullptr) return SyscallReturn::Err(ESRCH);
+  ProcessTimers& pt = ProcessTimers::ForLocked(t.kernel(), target->tg());
+  auto it = pt.policy.find(target->tid());
+  return SyscallReturn::Ok(it == pt.policy.end() ? SCHED_OTHER : it->second);
 }
 
 SyscallReturn SchedGetparam(Task& t, const SyscallArguments& a) {
@@ -129,7 +136,8 @@ SyscallReturn SchedGetparam(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(0);
 }
 
-// Only SCHED_OTHER (priority 0) is supported: other valid policies EPERM.
+// The non-real-time policies (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE) are
+// recorded per thread; real-time and deadline policies are EPERM.
 SyscallReturn SetScheduler(Task& t, int64_t pid, int64_t policy, uint64_t param_addr) {
   if (param_addr == 0 || pid < 0) return SyscallReturn::Err(EINVAL);
   struct sched_param p;
@@ -142,7 +150,18 @@ SyscallReturn SetScheduler(Task& t, int64_t pid, int64_t policy, uint64_t param_
   if (rt ? (p.sched_priority < 1 || p.sched_priority > 99) : p.sched_priority != 0) {
     return SyscallReturn::Err(EINVAL);
   }
-  if (policy != SCHED_OTHER) return SyscallReturn::Err(EPERM);
+  if (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) {
+    return SyscallReturn::Err(EPERM);
+  }
+  absl::MutexLock l(&t.kernel().mu());
+  Task* target = TargetLocked(t, pid);
+  if (target == nullptr) return SyscallReturn::Err(ESRCH);
+  ProcessTimers& pt = ProcessTimers::ForLocked(t.kernel(), target->tg());
+  if (policy == SCHED_OTHER) {
+    pt.policy.erase(target->tid());
+  } else {
+    pt.policy[target->tid()] = static_cast<int>(policy);
+  }
   return SyscallReturn::Ok(0);
 }
 
@@ -151,7 +170,16 @@ SyscallReturn SchedSetscheduler(Task& t, const SyscallArguments& a) {
 }
 
 SyscallReturn SchedSetparam(Task& t, const SyscallArguments& a) {
-  return SetScheduler(t, static_cast<int32_t>(a[0]), SCHED_OTHER, a[1]);
+  const int64_t pid = static_cast<int32_t>(a[0]);
+  int policy = SCHED_OTHER;
+  if (pid >= 0) {
+    absl::MutexLock l(&t.kernel().mu());
+    if (Task* target = TargetLocked(t, pid)) {
+      ProcessTimers& pt = ProcessTimers::ForLocked(t.kernel(), target->tg());
+      if (auto it = pt.policy.find(target->tid()); it != pt.policy.end()) policy = it->second;
+    }
+  }
+  return SetScheduler(t, pid, policy, a[1]);
 }
 
 SyscallReturn SchedGetPriorityMax(Task&, const SyscallArguments& a) {
@@ -290,8 +318,11 @@ SyscallReturn Sysinfo(Task& t, const SyscallArguments& a) {
   struct sysinfo si;
   std::memset(&si, 0, sizeof(si));
   kernel::Kernel& k = t.kernel();
-  // Seconds since the Sentry booted, rounded up (never 0).
-  si.uptime = absl::ToInt64Seconds(absl::Now() - k.boot_time()) + 1;
+  // CLOCK_BOOTTIME, as Linux: the sandbox reads the host's clocks, so its
+  // uptime agrees with clock_gettime(CLOCK_BOOTTIME).
+  struct timespec boot;
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  si.uptime = boot.tv_sec;
   MemInfo m = ReadMemInfo();
   si.totalram = m.total;
   si.freeram = m.free;
@@ -405,10 +436,22 @@ SyscallReturn Prctl(Task& t, const SyscallArguments& a) {
       }
       if (a[1] == PR_CAP_AMBIENT_CLEAR_ALL) return SyscallReturn::Ok(0);
       return SyscallReturn::Err(EINVAL);
-    case PR_GET_TIMERSLACK:
-      return SyscallReturn::Ok(50000);  // Linux's default, in ns
-    case PR_SET_TIMERSLACK:
-      return SyscallReturn::Ok(0);  // no effect on the Sentry's timers
+    case PR_GET_TIMERSLACK: {
+      absl::MutexLock l(&t.kernel().mu());
+      ProcessTimers& pt = ProcessTimers::ForLocked(t.kernel(), t.tg());
+      auto it = pt.timerslack.find(t.tid());
+      return SyscallReturn::Ok(it == pt.timerslack.end() ? kDefaultTimerSlackNs : it->second);
+    }
+    case PR_SET_TIMERSLACK: {  // recorded; the Sentry's timers do not coalesce
+      absl::MutexLock l(&t.kernel().mu());
+      ProcessTimers& pt = ProcessTimers::ForLocked(t.kernel(), t.tg());
+      if (a[1] == 0) {
+        pt.timerslack.erase(t.tid());
+      } else {
+        pt.timerslack[t.tid()] = a[1];
+      }
+      return SyscallReturn::Ok(0);
+    }
     case PR_GET_THP_DISABLE:
       return SyscallReturn::Ok(0);
     case PR_GET_TID_ADDRESS: {

@@ -95,6 +95,18 @@ SyscallReturn ClockGettime(Task& t, const SyscallArguments& a) {
   return SyscallReturn::Ok(0);
 }
 
+// clock_settime(2): the sandbox reads the host's clocks and never sets them:
+// a valid request for a settable clock is EPERM (as in a container without
+// CAP_SYS_TIME); other clocks are EINVAL, bad values EINVAL.
+SyscallReturn ClockSettime(Task& t, const SyscallArguments& a) {
+  const auto id = static_cast<int32_t>(a[0]);
+  struct timespec ts;
+  if (!t.mm().CopyIn(a[1], &ts, sizeof(ts)).ok()) return SyscallReturn::Err(EFAULT);
+  if (id != CLOCK_REALTIME) return SyscallReturn::Err(EINVAL);
+  if (!ValidTimespec(ts)) return SyscallReturn::Err(EINVAL);
+  return SyscallReturn::Err(EPERM);
+}
+
 SyscallReturn ClockGetres(Task& t, const SyscallArguments& a) {
   struct timespec ts;
   int64_t id = static_cast<int64_t>(a[0]);
@@ -192,6 +204,7 @@ SyscallReturn ClockNanosleep(Task& t, const SyscallArguments& a) {
 void RegisterTime(SyscallTable& t) {
   t.Register(SYS_clock_gettime, ClockGettime);
   t.Register(SYS_clock_getres, ClockGetres);
+  t.Register(SYS_clock_settime, ClockSettime);
   t.Register(SYS_gettimeofday, Gettimeofday);
   t.Register(SYS_time, Time);
   t.Register(SYS_nanosleep, Nanosleep);
