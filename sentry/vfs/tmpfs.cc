@@ -19,21 +19,6 @@ struct TmpfsState {
   uint64_t next_ino = 1;
 };
 
-std::atomic<uint64_t> next_dev{0x100};
-
-uint8_t DtypeOf(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFDIR: return DT_DIR;
-    case S_IFREG: return DT_REG;
-    case S_IFLNK: return DT_LNK;
-    case S_IFCHR: return DT_CHR;
-    case S_IFBLK: return DT_BLK;
-    case S_IFIFO: return DT_FIFO;
-    case S_IFSOCK: return DT_SOCK;
-  }
-  return DT_UNKNOWN;
-}
-
 class TmpfsInode final : public Inode, public std::enable_shared_from_this<TmpfsInode> {
  public:
   TmpfsInode(std::shared_ptr<TmpfsState> fs, uint32_t mode, const Owner& owner)
@@ -284,7 +269,7 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
 
 std::shared_ptr<Inode> NewTmpfs(uint32_t mode, const Owner& owner) {
   auto st = std::make_shared<TmpfsState>();
-  st->dev = next_dev.fetch_add(1);
+  st->dev = AllocateDeviceNumber();
   absl::MutexLock l(&st->mu);
   return std::make_shared<TmpfsInode>(st, S_IFDIR | (mode & 07777), owner);
 }
