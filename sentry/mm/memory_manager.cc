@@ -319,6 +319,7 @@ std::unique_ptr<MemoryManager> MemoryManager::Fork(
   absl::MutexLock cl(&child->mu_);  // order: parent, then its brand-new child
   child->brk_base_ = brk_base_;
   child->brk_ = brk_;
+  child->image_ = image_;
   std::vector<uint64_t> offsets;
   offsets.reserve(pages_.size());
   for (const auto& [start, v] : vmas_) {
@@ -366,6 +367,16 @@ int64_t MemoryManager::PageOffset(uint64_t addr) const {
 uint64_t MemoryManager::brk() const {
   absl::MutexLock l(&mu_);
   return brk_;
+}
+
+void MemoryManager::SetImageInfo(ImageInfo info) {
+  absl::MutexLock l(&mu_);
+  image_ = std::move(info);
+}
+
+ImageInfo MemoryManager::image_info() const {
+  absl::MutexLock l(&mu_);
+  return image_;
 }
 
 }  // namespace sentry::mm

@@ -79,6 +79,13 @@ struct MmapRequest {
   std::string name;
 };
 
+// What /proc/<pid>/{exe,cmdline,environ} show of the loaded image (Linux
+// keeps it in mm_struct): the loader records it; Fork copies it.
+struct ImageInfo {
+  std::string exe;  // the executable's path as execve resolved it
+  uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+};
+
 class MemoryManager {
  public:
   // `file` must outlive this manager. `as` mirrors this address space.
@@ -181,6 +188,8 @@ class MemoryManager {
   // MemoryFile offset of the page at addr, or -1 if not populated.
   int64_t PageOffset(uint64_t addr) const;
   uint64_t brk() const;
+  void SetImageInfo(ImageInfo info);
+  ImageInfo image_info() const;
 
  private:
   struct Page {
@@ -242,6 +251,7 @@ class MemoryManager {
   PageTable pages_ ABSL_GUARDED_BY(mu_);
   uint64_t brk_base_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t brk_ ABSL_GUARDED_BY(mu_) = 0;
+  ImageInfo image_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sentry::mm
