@@ -80,7 +80,7 @@ constexpr SupportEntry kSupport[] = {
     Full("pipe"), Partial("pipe2", "O_DIRECT (packet mode) is accepted but behaves as a byte stream."),
     Partial("fstat", "Pipes and handed-in host FDs until the VFS lands."),
     // Paths over the VFS (path.cc; sentry/vfs). The root is an in-memory tmpfs until the gofer.
-    Partial("open", "Regular files and directories on tmpfs; O_TMPFILE EOPNOTSUPP; devices, FIFOs ENXIO; a dangling symlink with O_CREAT is ENOENT."),
+    Partial("open", "Regular files and directories on tmpfs; devfs devices (null, zero, full, random, urandom; tty and console ENXIO); procfs/sysfs files (content snapshot at open); /proc/<pid>/fd magic links; O_TMPFILE EOPNOTSUPP; FIFOs ENXIO; a dangling symlink with O_CREAT is ENOENT."),
     Partial("openat", "As open."),
     Partial("openat2", "RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH (no lexical escape) and RESOLVE_NO_MAGICLINKS; other RESOLVE_* EINVAL."),
     Partial("creat", "As open."),
@@ -125,6 +125,10 @@ constexpr SupportEntry kSupport[] = {
     // Readiness (poll.cc, epoll.cc).
     Full("poll"), Full("ppoll"), Full("select"), Full("pselect6"),
     Full("epoll_create"), Full("epoll_create1"), Full("epoll_ctl"),
+    // Mounts and memfd (mount.cc, memfd.cc).
+    Partial("mount", "tmpfs, proc, sysfs, devtmpfs and (non-recursive) bind mounts; propagation flags are accepted no-ops; MS_REMOUNT changes the per-mount flags; MS_MOVE EINVAL."),
+    Partial("umount2", "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN."),
+    Partial("memfd_create", "A tmpfs file; MFD_ALLOW_SEALING accepted but seals are not implemented; MFD_HUGETLB EINVAL."),
     Partial("epoll_wait", "EPOLLRDHUP, EPOLLPRI and EPOLLWAKEUP are never reported; a watched file closed during a wait is released at the next call."),
     Partial("epoll_pwait", "As epoll_wait."), Partial("epoll_pwait2", "As epoll_wait."),
 

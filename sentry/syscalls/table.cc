@@ -24,6 +24,8 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterPath(*this);
   RegisterPoll(*this);
   RegisterEpoll(*this);
+  RegisterMount(*this);
+  RegisterMemfd(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {

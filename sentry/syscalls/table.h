@@ -68,6 +68,8 @@ void RegisterSched(SyscallTable& t);
 void RegisterPath(SyscallTable& t);
 void RegisterPoll(SyscallTable& t);
 void RegisterEpoll(SyscallTable& t);
+void RegisterMount(SyscallTable& t);
+void RegisterMemfd(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 
