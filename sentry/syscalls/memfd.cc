@@ -1,8 +1,8 @@
 // memfd_create(2): an anonymous regular file in Sentry memory: a tmpfs
 // file named "memfd:<name>" that no directory holds (/proc/self/fd shows
 // "/memfd:<name> (deleted)", as Linux does). MFD_CLOEXEC is honoured;
-// MFD_ALLOW_SEALING is accepted but seals (F_ADD_SEALS) are not
-// implemented; MFD_HUGETLB is EINVAL.
+// MFD_ALLOW_SEALING lets fcntl(F_ADD_SEALS) add seals (without it the file
+// is sealed with F_SEAL_SEAL); MFD_HUGETLB is EINVAL.
 #include <linux/memfd.h>
 #include <sys/syscall.h>
 
@@ -37,6 +37,9 @@ SyscallReturn MemfdCreate(Task& t, const SyscallArguments& a) {
   const std::string file_name = "memfd:" + *name;
   auto inode = root->inode().Create(file_name, 0777, owner);
   if (!inode.ok()) return SyscallReturn::From(inode.error());
+  if ((flags & MFD_ALLOW_SEALING) != 0) {
+    if (!vfs::TmpfsAllowSealing(**inode).ok()) return SyscallReturn::Err(EINVAL);
+  }
   auto dentry = root->Added(file_name, std::move(*inode));
   if (!root->inode().Unlink(file_name).ok()) return SyscallReturn::Err(ENOMEM);
   root->Removed(file_name);

@@ -135,6 +135,12 @@ class Inode {
     return false;
   }
 
+  // --- file seals (memfd; fcntl F_ADD_SEALS/F_GET_SEALS) ---
+  // EINVAL where the filesystem has none (Linux: only shmem/tmpfs files).
+  virtual ErrnoOr<uint32_t> GetSeals() { return Errno(EINVAL); }
+  // Adds F_SEAL_* bits: EPERM once F_SEAL_SEAL is set, EINVAL for unknown bits.
+  virtual ErrnoResult AddSeals(uint32_t) { return Errno(EINVAL); }
+
   // --- open ---
   // Objects that need their own open file description (devices, synthetic
   // files that snapshot their content at open, the file behind a magic

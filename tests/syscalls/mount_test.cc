@@ -63,6 +63,38 @@ TEST(Memfd, BadArgumentsEinval) {
   EXPECT_ERRNO(syscall(SYS_memfd_create, (void*)8, 0), EFAULT);
 }
 
+TEST(Memfd, Seals) {
+  int plain = memfd_create("plain", 0);
+  ASSERT_GE(plain, 0);
+  EXPECT_EQ(fcntl(plain, F_GET_SEALS), F_SEAL_SEAL);
+  EXPECT_ERRNO(fcntl(plain, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+  close(plain);
+
+  int fd = memfd_create("sealed", MFD_ALLOW_SEALING);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(fcntl(fd, F_GET_SEALS), 0);
+  ASSERT_EQ(write(fd, "abcd", 4), 4);
+  ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK), 0);
+  EXPECT_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_GROW | F_SEAL_SHRINK);
+  EXPECT_EQ(pwrite(fd, "xy", 2, 1), 2);  // within the size: allowed
+  EXPECT_ERRNO(pwrite(fd, "xy", 2, 3), EPERM);
+  EXPECT_ERRNO(ftruncate(fd, 100), EPERM);
+  EXPECT_ERRNO(ftruncate(fd, 1), EPERM);
+  ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL), 0);
+  EXPECT_ERRNO(pwrite(fd, "x", 1, 0), EPERM);
+  EXPECT_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM);
+  char buf[4];
+  EXPECT_EQ(pread(fd, buf, 4, 0), 4);
+  EXPECT_EQ(memcmp(buf, "axyd", 4), 0);
+  close(fd);
+
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  EXPECT_ERRNO(fcntl(p[0], F_GET_SEALS), EINVAL);
+  close(p[0]);
+  close(p[1]);
+}
+
 // Runs fn in a child that may mount: a private mount namespace natively,
 // the sandbox's own one under the Sentry (unshare ENOSYS). Skips if
 // neither is possible.
