@@ -1,6 +1,7 @@
 // mounts.h: the standard mounts of a sandbox's namespace: devfs at /dev
 // (with a tmpfs at /dev/shm), procfs at /proc, sysfs at /sys. Missing
-// mountpoint directories are created in the root filesystem (0755, root).
+// mountpoint directories are created in the root filesystem (0755, root);
+// where that fails (a read-only root) the mount is skipped with a warning.
 #ifndef SENTRY_BOOT_MOUNTS_H_
 #define SENTRY_BOOT_MOUNTS_H_
 
@@ -10,8 +11,7 @@
 
 namespace sentry::boot {
 
-// `k` must outlive the namespace's procfs. Fails if a mountpoint cannot be
-// made (a read-only root without /proc...).
+// `k` must outlive the namespace's procfs. Errors are Sentry failures.
 absl::Status MountStandardFilesystems(kernel::Kernel& k, vfs::MountNamespace& ns);
 
 }  // namespace sentry::boot

@@ -194,6 +194,13 @@ TEST_F(MountsTest, MemfdAndMount) {
   ASSERT_EQ(Call(SYS_mkdir, Str("/b"), 0755), 0);
   ASSERT_EQ(Call(SYS_mount, Str("/dev"), Str("/b", 1), 0, MS_BIND, 0), 0);
   EXPECT_EQ(Readlink("/b/fd"), "/proc/self/fd");
+  EXPECT_NE(Read("/proc/self/mountinfo").find(" / /b rw - devtmpfs none rw\n"), std::string::npos);
+  // Remount read-only: no more creation there.
+  ASSERT_EQ(Call(SYS_mkdir, Str("/ro"), 0755), 0);
+  ASSERT_EQ(Call(SYS_mount, Str("none"), Str("/ro", 1), Str("tmpfs", 2), 0, 0), 0);
+  ASSERT_EQ(Call(SYS_mount, 0, Str("/ro", 1), 0, MS_REMOUNT | MS_RDONLY, 0), 0);
+  EXPECT_EQ(Call(SYS_open, Str("/ro/f"), O_CREAT | O_RDWR, 0644), -EROFS);
+  EXPECT_NE(Read("/proc/mounts").find("none /ro tmpfs ro 0 0\n"), std::string::npos);
   // Without CAP_SYS_ADMIN: EPERM.
   task_->creds() = kernel::Credentials::ForUser(1000, 1000);
   EXPECT_EQ(Call(SYS_mount, Str("none"), Str("/mnt", 1), Str("tmpfs", 2), 0, 0), -EPERM);

@@ -1,5 +1,5 @@
 // mount(2) and umount2(2) in the sandbox's mount namespace, for the types
-// of sentry/fsimpl/filesystems.h (tmpfs, proc, sysfs, devtmpfs) and bind
+// of sentry/fs/filesystems.h (tmpfs, proc, sysfs, devtmpfs) and bind
 // mounts. Needs CAP_SYS_ADMIN (EPERM). Every mount is private: propagation
 // changes (MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE) succeed and do
 // nothing. MS_REMOUNT changes the read-only flag of a mount; MS_MOVE is
@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "sentry/fsimpl/filesystems.h"
+#include "sentry/fs/filesystems.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/vfs/path.h"
@@ -72,7 +72,7 @@ SyscallReturn Mount(Task& t, const SyscallArguments& a) {
     auto data = OptString(t, a[4], 4096);
     if (!data.ok() && data.error().value() == ENAMETOOLONG) data = std::string();  // a page at most
     if (!data.ok()) return SyscallReturn::From(data.error());
-    auto inode = fsimpl::NewFilesystem(t.kernel(), *fstype, *data);
+    auto inode = fs::NewFilesystem(t.kernel(), *fstype, *data);
     if (!inode.ok()) return SyscallReturn::From(inode.error());
     fs_root = vfs::Dentry::NewRoot(std::move(*inode));
     type = *fstype;

@@ -14,6 +14,11 @@ absl::Mutex& MountMu() {
 
 }  // namespace
 
+int Mount::NextId() {
+  static std::atomic<int> next{1};
+  return next.fetch_add(1);
+}
+
 std::shared_ptr<Mount> Mount::MountedAt(const Dentry& d) const {
   if (d.mount_count.load(std::memory_order_acquire) == 0) return nullptr;
   absl::MutexLock l(&MountMu());

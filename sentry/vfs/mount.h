@@ -25,8 +25,10 @@ class Mount : public std::enable_shared_from_this<Mount> {
   Mount(std::shared_ptr<Dentry> root, std::shared_ptr<Mount> parent,
         std::shared_ptr<Dentry> mountpoint, uint32_t flags)
       : root_(std::move(root)), parent_(std::move(parent)), mountpoint_(std::move(mountpoint)),
-        flags_(flags) {}
+        flags_(flags), id_(NextId()) {}
 
+  // A number naming this mount (/proc/<pid>/mountinfo, fdinfo's mnt_id).
+  int id() const { return id_; }
   const std::shared_ptr<Dentry>& root() const { return root_; }
   // Null for the namespace's root mount.
   std::shared_ptr<Mount> parent() const { return parent_.lock(); }
@@ -58,7 +60,10 @@ class Mount : public std::enable_shared_from_this<Mount> {
   const std::shared_ptr<Dentry> root_;
   const std::weak_ptr<Mount> parent_;  // the parent owns its children
   const std::shared_ptr<Dentry> mountpoint_;
+  static int NextId();
+
   std::atomic<uint32_t> flags_;
+  const int id_;
   std::multimap<const Dentry*, std::shared_ptr<Mount>> children_;  // mount tree lock
   std::vector<Mount*> order_;                                        // mount tree lock
   std::string fstype_ = "none", source_ = "none";                    // mount tree lock

@@ -271,6 +271,18 @@ TEST(Proc, MountsListProc) {
   std::string m = ReadAll("/proc/self/mounts");
   EXPECT_NE(m.find(" /proc proc "), std::string::npos) << m;
   EXPECT_EQ(ReadAll("/proc/mounts"), m);
+  // mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - TYPE SOURCE SUPEROPTS".
+  std::istringstream in(ReadAll("/proc/self/mountinfo"));
+  std::regex line_re("^[0-9]+ [0-9]+ [0-9]+:[0-9]+ /[^ ]* /[^ ]* [^ ]+( [^ ]+)* - [^ ]+ [^ ]+ [^ ]+$");
+  std::string line;
+  bool proc = false;
+  while (std::getline(in, line)) {
+    EXPECT_TRUE(std::regex_match(line, line_re)) << line;
+    if (line.find(" / /proc ") != std::string::npos && line.find(" - proc ") != std::string::npos) {
+      proc = true;
+    }
+  }
+  EXPECT_TRUE(proc);
 }
 
 TEST(Proc, ChildPidDirAndItsEnd) {

@@ -1,8 +1,8 @@
 // proc_format.h: the text of procfs files, in Linux's exact formats (man 5
 // proc; fs/proc/array.c, task_mmu.c, base.c), from plain snapshots of
 // Sentry state. Pure functions: procfs.cc gathers the snapshots.
-#ifndef SENTRY_FSIMPL_PROC_FORMAT_H_
-#define SENTRY_FSIMPL_PROC_FORMAT_H_
+#ifndef SENTRY_FS_PROC_FORMAT_H_
+#define SENTRY_FS_PROC_FORMAT_H_
 
 #include <sys/resource.h>
 
@@ -13,7 +13,7 @@
 
 #include "sentry/mm/vma.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 
 // USER_HZ: the unit of times in /proc/<pid>/stat and /proc/stat.
 inline constexpr int64_t kClockTicks = 100;
@@ -57,16 +57,20 @@ std::string FormatMaps(const std::vector<mm::Vma>& vmas);
 // /proc/<pid>/limits.
 std::string FormatLimits(const std::array<struct rlimit, RLIM_NLIMITS>& limits);
 
-// One line of /proc/<pid>/mounts.
+// One line of /proc/<pid>/mounts and mountinfo.
 struct MountLine {
   std::string source, mountpoint, fstype;
   uint32_t flags = 0;  // MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC...
+  int id = 0, parent_id = 0;
+  uint64_t dev = 0;        // st_dev of the filesystem (minor; major 0)
+  std::string root = "/";  // the mount's root within its filesystem
 };
 std::string FormatMounts(const std::vector<MountLine>& mounts);
+std::string FormatMountInfo(const std::vector<MountLine>& mounts);
 
 // "0-N\n" (N = ncpus - 1) or "0\n": sysfs cpu lists, Cpus_allowed_list.
 std::string CpuList(int ncpus);
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs
 
-#endif  // SENTRY_FSIMPL_PROC_FORMAT_H_
+#endif  // SENTRY_FS_PROC_FORMAT_H_

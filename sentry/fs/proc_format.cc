@@ -1,4 +1,4 @@
-#include "sentry/fsimpl/proc_format.h"
+#include "sentry/fs/proc_format.h"
 
 #include <sys/mount.h>
 
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 namespace {
 
 const char* StateName(char s) {
@@ -132,14 +132,31 @@ std::string FormatLimits(const std::array<struct rlimit, RLIM_NLIMITS>& limits) 
   return s;
 }
 
+namespace {
+std::string MountOptions(uint32_t flags) {
+  std::string opts = (flags & MS_RDONLY) ? "ro" : "rw";
+  if (flags & MS_NOSUID) opts += ",nosuid";
+  if (flags & MS_NODEV) opts += ",nodev";
+  if (flags & MS_NOEXEC) opts += ",noexec";
+  return opts;
+}
+}  // namespace
+
 std::string FormatMounts(const std::vector<MountLine>& mounts) {
   std::string out;
   for (const MountLine& m : mounts) {
-    std::string opts = (m.flags & MS_RDONLY) ? "ro" : "rw";
-    if (m.flags & MS_NOSUID) opts += ",nosuid";
-    if (m.flags & MS_NODEV) opts += ",nodev";
-    if (m.flags & MS_NOEXEC) opts += ",noexec";
-    out += absl::StrFormat("%s %s %s %s 0 0\n", m.source, m.mountpoint, m.fstype, opts);
+    out += absl::StrFormat("%s %s %s %s 0 0\n", m.source, m.mountpoint, m.fstype,
+                           MountOptions(m.flags));
+  }
+  return out;
+}
+
+std::string FormatMountInfo(const std::vector<MountLine>& mounts) {
+  std::string out;
+  for (const MountLine& m : mounts) {
+    out += absl::StrFormat("%d %d 0:%u %s %s %s - %s %s %s\n", m.id, m.parent_id, m.dev, m.root,
+                           m.mountpoint, MountOptions(m.flags), m.fstype, m.source,
+                           (m.flags & MS_RDONLY) ? "ro" : "rw");
   }
   return out;
 }
@@ -148,4 +165,4 @@ std::string CpuList(int ncpus) {
   return ncpus <= 1 ? std::string("0\n") : absl::StrFormat("0-%d\n", ncpus - 1);
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

@@ -8,18 +8,18 @@
 //   empty directories shm/ and pts/ (the boot mounts a tmpfs on shm; ptys
 //   and ptmx come later).
 // Reads and writes ignore the offset, as Linux's memory devices do.
-#ifndef SENTRY_FSIMPL_DEVFS_H_
-#define SENTRY_FSIMPL_DEVFS_H_
+#ifndef SENTRY_FS_DEVFS_H_
+#define SENTRY_FS_DEVFS_H_
 
 #include <memory>
 
 #include "sentry/vfs/inode.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 
 // A new devfs; its root directory.
 std::shared_ptr<vfs::Inode> NewDevfs();
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs
 
-#endif  // SENTRY_FSIMPL_DEVFS_H_
+#endif  // SENTRY_FS_DEVFS_H_

@@ -1,10 +1,10 @@
-#include "sentry/fsimpl/sysfs.h"
+#include "sentry/fs/sysfs.h"
 
-#include "sentry/fsimpl/proc_format.h"
-#include "sentry/fsimpl/proc_pid.h"
+#include "sentry/fs/proc_format.h"
+#include "sentry/fs/proc_pid.h"
 #include "sentry/vfs/synthetic.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 
 std::shared_ptr<vfs::Inode> NewSysfs() {
   auto fs = std::make_shared<vfs::SyntheticFs>();
@@ -19,4 +19,4 @@ std::shared_ptr<vfs::Inode> NewSysfs() {
   return root;
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

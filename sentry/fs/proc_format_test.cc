@@ -1,5 +1,5 @@
 // The procfs text formats against lines Linux prints.
-#include "sentry/fsimpl/proc_format.h"
+#include "sentry/fs/proc_format.h"
 
 #include <sys/mount.h>
 
@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 namespace {
 
 TEST(ProcFormat, StatHas52FieldsAndCommInParens) {
@@ -84,9 +84,11 @@ TEST(ProcFormat, MountsAndCpuList) {
   EXPECT_EQ(FormatMounts({{"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
                           {"none", "/", "tmpfs", MS_RDONLY}}),
             "proc /proc proc rw,nosuid,nodev,noexec 0 0\nnone / tmpfs ro 0 0\n");
+  MountLine bind{"none", "/b", "tmpfs", MS_RDONLY, 7, 1, 0x101, "/sub"};
+  EXPECT_EQ(FormatMountInfo({bind}), "7 1 0:257 /sub /b ro - tmpfs none ro\n");
   EXPECT_EQ(CpuList(1), "0\n");
   EXPECT_EQ(CpuList(8), "0-7\n");
 }
 
 }  // namespace
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

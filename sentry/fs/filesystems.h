@@ -1,7 +1,7 @@
 // filesystems.h: the filesystem types the sandbox can mount (boot mounts,
 // mount(2), /proc/filesystems): tmpfs, proc, sysfs, devtmpfs (our devfs).
-#ifndef SENTRY_FSIMPL_FILESYSTEMS_H_
-#define SENTRY_FSIMPL_FILESYSTEMS_H_
+#ifndef SENTRY_FS_FILESYSTEMS_H_
+#define SENTRY_FS_FILESYSTEMS_H_
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include "sentry/kernel/kernel.h"
 #include "sentry/vfs/inode.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 
 // Known type names, in /proc/filesystems order.
 const std::vector<std::string>& FilesystemTypes();
@@ -22,6 +22,6 @@ const std::vector<std::string>& FilesystemTypes();
 ErrnoOr<std::shared_ptr<vfs::Inode>> NewFilesystem(kernel::Kernel& k, const std::string& type,
                                                    const std::string& data);
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs
 
-#endif  // SENTRY_FSIMPL_FILESYSTEMS_H_
+#endif  // SENTRY_FS_FILESYSTEMS_H_

@@ -1,4 +1,4 @@
-#include "sentry/fsimpl/devfs.h"
+#include "sentry/fs/devfs.h"
 
 #include <sys/random.h>
 #include <sys/sysmacros.h>
@@ -8,7 +8,7 @@
 
 #include "sentry/vfs/synthetic.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 namespace {
 
 using vfs::InodeAttr;
@@ -96,4 +96,4 @@ std::shared_ptr<vfs::Inode> NewDevfs() {
   return root;
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

@@ -1,4 +1,4 @@
-#include "sentry/fsimpl/procfs.h"
+#include "sentry/fs/procfs.h"
 
 #include <dirent.h>
 
@@ -10,12 +10,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "sentry/fsimpl/filesystems.h"
-#include "sentry/fsimpl/proc_format.h"
-#include "sentry/fsimpl/proc_pid.h"
+#include "sentry/fs/filesystems.h"
+#include "sentry/fs/proc_format.h"
+#include "sentry/fs/proc_pid.h"
 #include "sentry/vfs/synthetic.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 namespace {
 
 using kernel::Kernel;
@@ -208,4 +208,4 @@ std::shared_ptr<vfs::Inode> NewProcfs(Kernel& k) {
   return root;
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

@@ -1,4 +1,4 @@
-#include "sentry/fsimpl/proc_pid.h"
+#include "sentry/fs/proc_pid.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/path.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 namespace {
 
 using kernel::Kernel;
@@ -249,10 +249,13 @@ std::string FdInfo(const Subject& s, int fd) {
   auto cloexec = refs->fds->GetCloexec(fd);
   if (cloexec.ok() && *cloexec) flags |= O_CLOEXEC;
   struct stat st {};
+  int mnt_id = 0;
   if (auto* vf = dynamic_cast<vfs::VfsFile*>(f.get())) {
     (void)vf->Stat(&st);
+    mnt_id = vf->vd().mount->id();
   }
-  return absl::StrFormat("pos:\t%d\nflags:\t0%o\nmnt_id:\t0\nino:\t%u\n", pos, flags, st.st_ino);
+  return absl::StrFormat("pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%u\n", pos, flags, mnt_id,
+                         st.st_ino);
 }
 
 // A directory listing one entry per open fd of the subject (fd/ or
@@ -335,7 +338,16 @@ std::vector<MountLine> MountLinesOf(const VirtualDentry& root) {
     auto m = stack.back();
     stack.pop_back();
     auto path = vfs::PathOf(root, {m, m->root()});
-    out.push_back({m->source(), path.ok() ? *path : "/", m->fstype(), m->flags()});
+    MountLine line{m->source(), path.ok() ? *path : "/", m->fstype(), m->flags()};
+    line.id = m->id();
+    auto parent = m->parent();
+    line.parent_id = parent ? parent->id() : m->id();
+    line.dev = m->root()->inode().Stat().dev;
+    // The mount's root within its filesystem (not "/" for bind mounts).
+    std::string within;
+    for (auto d = m->root(); d->parent() != nullptr; d = d->parent()) within = "/" + d->name() + within;
+    line.root = within.empty() ? "/" : within;
+    out.push_back(std::move(line));
     auto children = m->Children();
     for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
   }
@@ -397,17 +409,21 @@ std::shared_ptr<vfs::Inode> NewProcPidDir(Kernel& k, std::shared_ptr<SyntheticFs
     }
     return FormatLimits(limits);
   });
-  file("mounts", 0444, [s](Task&) -> ErrnoOr<std::string> {
-    auto refs = s.Get();
-    if (!refs.ok()) return refs.error();
-    if (!refs->fs) return std::string();
-    VirtualDentry root;
-    {
-      absl::MutexLock l(&refs->fs->mu);
-      root = {refs->fs->root_mount, refs->fs->root};
-    }
-    return FormatMounts(MountLinesOf(root));
-  });
+  auto mounts_file = [&](const char* name, std::string (*format)(const std::vector<MountLine>&)) {
+    file(name, 0444, [s, format](Task&) -> ErrnoOr<std::string> {
+      auto refs = s.Get();
+      if (!refs.ok()) return refs.error();
+      if (!refs->fs) return std::string();
+      VirtualDentry root;
+      {
+        absl::MutexLock l(&refs->fs->mu);
+        root = {refs->fs->root_mount, refs->fs->root};
+      }
+      return format(MountLinesOf(root));
+    });
+  };
+  mounts_file("mounts", FormatMounts);
+  mounts_file("mountinfo", FormatMountInfo);
   add("fd", FdDir(s, fs, false));
   add("fdinfo", FdDir(s, fs, true));
   add("exe", std::make_shared<vfs::SyntheticSymlink>(fs, [s](Task&) -> ErrnoOr<std::string> {
@@ -462,4 +478,4 @@ std::shared_ptr<vfs::Inode> NewProcPidDir(Kernel& k, std::shared_ptr<SyntheticFs
   return dir;
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs

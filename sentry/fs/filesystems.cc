@@ -1,13 +1,13 @@
-#include "sentry/fsimpl/filesystems.h"
+#include "sentry/fs/filesystems.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-#include "sentry/fsimpl/devfs.h"
-#include "sentry/fsimpl/procfs.h"
-#include "sentry/fsimpl/sysfs.h"
+#include "sentry/fs/devfs.h"
+#include "sentry/fs/procfs.h"
+#include "sentry/fs/sysfs.h"
 #include "sentry/vfs/tmpfs.h"
 
-namespace sentry::fsimpl {
+namespace sentry::fs {
 
 const std::vector<std::string>& FilesystemTypes() {
   static const auto* types = new std::vector<std::string>{"sysfs", "tmpfs", "proc", "devtmpfs"};
@@ -39,4 +39,4 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> NewFilesystem(kernel::Kernel& k, const std:
   return Errno(ENODEV);
 }
 
-}  // namespace sentry::fsimpl
+}  // namespace sentry::fs
