@@ -119,6 +119,7 @@ ErrnoOr<VirtualDentry> Resolver::Walk(VirtualDentry cur, const std::string& path
         auto is_magic = next->inode().FollowMagic(*task, &magic);
         if (!is_magic.ok()) return is_magic.error();
         if (*is_magic) {
+          if (o.beneath) return Errno(EXDEV);  // a jump out of the subtree, as Linux rules
           cur = std::move(magic);
           if (!last && !S_ISDIR(cur.inode().Stat().mode)) return Errno(ENOTDIR);
           continue;
