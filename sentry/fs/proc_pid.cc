@@ -213,6 +213,21 @@ uint32_t AnonMode(kernel::File& f) {
   return S_IFREG | 0600;
 }
 
+// Opening a non-VFS file through its magic link: a pipe gives a new end of
+// the same pipe in the mode asked for (a new open file description, as
+// Linux's FIFO open does; O_RDWR keeps the end the fd has); anything else
+// gives the file itself.
+vfs::AnonOpenFn ReopenFn(std::shared_ptr<kernel::File> f) {
+  return [f](uint32_t flags) -> ErrnoOr<std::shared_ptr<kernel::File>> {
+    auto* pf = dynamic_cast<kernel::PipeFile*>(f.get());
+    const uint32_t acc = flags & O_ACCMODE;
+    if (pf == nullptr || acc == O_RDWR) return f;
+    const uint32_t status = flags & (O_NONBLOCK | O_DIRECT);
+    return std::shared_ptr<kernel::File>(
+        std::make_shared<kernel::PipeFile>(pf->shared_pipe(), acc == O_RDONLY, acc | status));
+  };
+}
+
 std::shared_ptr<kernel::File> FileAt(const Subject& s, int fd) {
   auto refs = s.Get();
   if (!refs.ok() || !refs->fds) return nullptr;
@@ -231,7 +246,8 @@ std::shared_ptr<vfs::SyntheticInode> FdLink(const Subject& s, std::shared_ptr<Sy
         auto f = FileAt(s, fd);
         if (!f) return Errno(ENOENT);
         if (auto* vf = dynamic_cast<vfs::VfsFile*>(f.get())) return vf->vd();
-        return vfs::AnonVirtualDentry(f, AnonMode(*f), caller.creds().euid, caller.creds().egid);
+        return vfs::AnonVirtualDentry(ReopenFn(f), AnonMode(*f), caller.creds().euid,
+                                      caller.creds().egid);
       });
 }
 

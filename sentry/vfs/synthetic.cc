@@ -193,24 +193,22 @@ namespace {
 
 class AnonFileInode final : public SyntheticInode {
  public:
-  AnonFileInode(std::shared_ptr<SyntheticFs> fs, std::shared_ptr<kernel::File> file,
-                uint32_t mode)
-      : SyntheticInode(std::move(fs), mode), file_(std::move(file)) {}
+  AnonFileInode(std::shared_ptr<SyntheticFs> fs, AnonOpenFn open, uint32_t mode)
+      : SyntheticInode(std::move(fs), mode), open_(std::move(open)) {}
   ErrnoOr<std::shared_ptr<kernel::File>> Open(kernel::Task&, const VirtualDentry&,
-                                             uint32_t) override {
-    return file_;
+                                             uint32_t flags) override {
+    return open_(flags);
   }
 
  private:
-  const std::shared_ptr<kernel::File> file_;
+  const AnonOpenFn open_;
 };
 
 }  // namespace
 
-VirtualDentry AnonVirtualDentry(std::shared_ptr<kernel::File> file, uint32_t mode, uint32_t uid,
-                                uint32_t gid) {
+VirtualDentry AnonVirtualDentry(AnonOpenFn open, uint32_t mode, uint32_t uid, uint32_t gid) {
   static const auto* fs = new std::shared_ptr<SyntheticFs>(std::make_shared<SyntheticFs>());
-  auto inode = std::make_shared<AnonFileInode>(*fs, std::move(file), mode);
+  auto inode = std::make_shared<AnonFileInode>(*fs, std::move(open), mode);
   inode->SetOwner(uid, gid);
   auto root = Dentry::NewRoot(std::move(inode));
   auto mount = std::make_shared<Mount>(root, nullptr, nullptr, 0);

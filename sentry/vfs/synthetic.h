@@ -11,8 +11,8 @@
 //   SyntheticDir      a directory with fixed children plus, optionally,
 //                     children generated on ReadDir/Lookup (/proc/<pid>).
 //   AnonVirtualDentry a place in no namespace for a non-VFS File (a pipe),
-//                     so that a magic link can name it; opening it opens
-//                     that same File.
+//                     so that a magic link can name it; opening it asks
+//                     the link's owner for a File.
 // Every inode of one filesystem shares a SyntheticFs (device number, inode
 // numbers). Synthetic objects refuse changes (EPERM/EACCES as Linux's
 // procfs); their times are the filesystem's creation time. Thread-safe.
@@ -161,10 +161,12 @@ class SyntheticDir : public SyntheticInode {
 
 // ---- non-VFS files ----
 
-// A VirtualDentry for `file` (a pipe, an epoll...): stat shows `mode`
-// (e.g. S_IFIFO | 0600) and the owner, opening gives `file` itself.
-VirtualDentry AnonVirtualDentry(std::shared_ptr<kernel::File> file, uint32_t mode, uint32_t uid,
-                                uint32_t gid);
+// How an anonymous object opens, given open(2)'s flags.
+using AnonOpenFn = std::function<ErrnoOr<std::shared_ptr<kernel::File>>(uint32_t flags)>;
+
+// A VirtualDentry for a non-VFS object (a pipe, an epoll...): stat shows
+// `mode` (e.g. S_IFIFO | 0600) and the owner; opening calls `open`.
+VirtualDentry AnonVirtualDentry(AnonOpenFn open, uint32_t mode, uint32_t uid, uint32_t gid);
 
 }  // namespace sentry::vfs
 

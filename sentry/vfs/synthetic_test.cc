@@ -66,9 +66,11 @@ TEST(Synthetic, SnapshotFileReadsAndSeeks) {
   EXPECT_EQ(got, "abc");
 }
 
-TEST(Synthetic, AnonDentryOpensTheSameFile) {
+TEST(Synthetic, AnonDentryStat) {
   auto [r, w] = kernel::Pipe::Create();
-  VirtualDentry vd = AnonVirtualDentry(r, S_IFIFO | 0600, 5, 6);
+  std::shared_ptr<kernel::File> rf = r;
+  VirtualDentry vd = AnonVirtualDentry(
+      [rf](uint32_t) -> ErrnoOr<std::shared_ptr<kernel::File>> { return rf; }, S_IFIFO | 0600, 5, 6);
   const InodeAttr a = vd.inode().Stat();
   EXPECT_EQ(a.mode, S_IFIFO | 0600u);
   EXPECT_EQ(a.uid, 5u);

@@ -193,6 +193,22 @@ TEST(Proc, FdLinkReopensPipe) {
   close(p[1]);
 }
 
+TEST(Proc, FdLinkOpensPipeInRequestedMode) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  // The write end's link opened for reading: a new read end of that pipe.
+  int r = open(("/proc/self/fd/" + std::to_string(p[1])).c_str(), O_RDONLY);
+  ASSERT_GE(r, 0) << strerror(errno);
+  EXPECT_EQ(fcntl(r, F_GETFL) & O_ACCMODE, O_RDONLY);
+  ASSERT_EQ(write(p[1], "ab", 2), 2);
+  char buf[2];
+  ASSERT_EQ(read(r, buf, 2), 2);
+  EXPECT_EQ(memcmp(buf, "ab", 2), 0);
+  close(r);
+  close(p[0]);
+  close(p[1]);
+}
+
 TEST(Proc, FdLinkOfProcFileNamesIt) {
   int fd = open("/proc/self/status", O_RDONLY);
   ASSERT_GE(fd, 0);
