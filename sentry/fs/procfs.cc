@@ -170,6 +170,11 @@ std::shared_ptr<vfs::Inode> NewProcfs(Kernel& k) {
     std::map<int, std::pair<const ThreadGroup*, std::shared_ptr<vfs::Inode>>> dirs;
   };
   auto cache = std::make_shared<Cache>();
+  struct ThreadCache {
+    absl::Mutex mu;
+    std::map<int, std::pair<const Task*, std::shared_ptr<vfs::Inode>>> dirs;
+  };
+  auto threads = std::make_shared<ThreadCache>();
   auto pids = [kp] {
     std::vector<std::pair<int, const ThreadGroup*>> out;
     absl::MutexLock l(&kp->mu());
@@ -197,13 +202,28 @@ std::shared_ptr<vfs::Inode> NewProcfs(Kernel& k) {
         }
         return out;
       },
-      [pids, entry](const std::string& name) -> ErrnoOr<std::shared_ptr<vfs::Inode>> {
-        int tgid;
-        if (!absl::SimpleAtoi(name, &tgid) || std::to_string(tgid) != name) return Errno(ENOENT);
-        for (const auto& [id, tg] : pids()) {
-          if (id == tgid) return entry(id, tg);
+      [kp, fs, pids, entry, threads](const std::string& name) -> ErrnoOr<std::shared_ptr<vfs::Inode>> {
+        int id;
+        if (!absl::SimpleAtoi(name, &id) || std::to_string(id) != name) return Errno(ENOENT);
+        for (const auto& [tgid, tg] : pids()) {
+          if (tgid == id) return entry(tgid, tg);
         }
-        return Errno(ENOENT);
+        // A thread that leads no process: not listed, but reachable as on
+        // Linux, showing that thread.
+        const Task* task = nullptr;
+        int tgid = 0;
+        {
+          absl::MutexLock l(&kp->mu());
+          if (Task* t = kp->TaskLocked(id)) {
+            task = t;
+            tgid = t->tgid();
+          }
+        }
+        if (task == nullptr) return Errno(ENOENT);
+        absl::MutexLock l(&threads->mu);
+        auto& slot = threads->dirs[id];
+        if (slot.first != task || !slot.second) slot = {task, NewProcPidDir(*kp, fs, tgid, id)};
+        return slot.second;
       });
   return root;
 }

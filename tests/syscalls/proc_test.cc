@@ -344,6 +344,16 @@ TEST(Proc, TaskDirListsThreads) {
   EXPECT_EQ(tids, 2);
   EXPECT_TRUE(Contains(names, std::to_string(getpid())));
   EXPECT_EQ(Field(ReadAll("/proc/self/status"), "Threads"), "2");
+  // The other thread: listed under task/, reachable (not listed) as /proc/<tid>.
+  std::string other;
+  for (const auto& n : names) {
+    if (n != "." && n != ".." && n != std::to_string(getpid())) other = n;
+  }
+  ASSERT_FALSE(other.empty());
+  EXPECT_FALSE(Contains(DirNames("/proc"), other));
+  EXPECT_EQ(atoi(ReadAll("/proc/self/task/" + other + "/stat").c_str()), atoi(other.c_str()));
+  EXPECT_EQ(Field(ReadAll("/proc/" + other + "/status"), "Pid"), other);
+  EXPECT_EQ(Field(ReadAll("/proc/" + other + "/status"), "Tgid"), std::to_string(getpid()));
   ASSERT_EQ(write(p[1], "x", 1), 1);
   pthread_join(th, nullptr);
   close(p[0]);
