@@ -85,21 +85,66 @@ std::string FormatStatus(const ProcTaskInfo& t) {
   return s;
 }
 
+namespace {
+
+std::string MapsLine(const mm::Vma& v) {
+  std::string line = absl::StrFormat(
+      "%08x-%08x %c%c%c%c %08x 00:00 0 ", v.start, v.end, (v.prot & PROT_READ) ? 'r' : '-',
+      (v.prot & PROT_WRITE) ? 'w' : '-', (v.prot & PROT_EXEC) ? 'x' : '-',
+      v.shared() ? 's' : 'p', v.anonymous() ? 0 : v.file_offset);
+  std::string name = v.name;
+  if (name.empty() && v.file) name = v.file->Name();
+  if (!name.empty()) {
+    constexpr size_t kWidth = 25 + sizeof(void*) * 6 - 1;  // Linux's seq_setwidth
+    if (line.size() < kWidth) line.append(kWidth - line.size(), ' ');
+    line += " " + name;
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
 std::string FormatMaps(const std::vector<mm::Vma>& vmas) {
   std::string out;
-  for (const mm::Vma& v : vmas) {
-    std::string line = absl::StrFormat(
-        "%08x-%08x %c%c%c%c %08x 00:00 0 ", v.start, v.end, (v.prot & PROT_READ) ? 'r' : '-',
-        (v.prot & PROT_WRITE) ? 'w' : '-', (v.prot & PROT_EXEC) ? 'x' : '-',
-        v.shared() ? 's' : 'p', v.anonymous() ? 0 : v.file_offset);
-    std::string name = v.name;
-    if (name.empty() && v.file) name = v.file->Name();
-    if (!name.empty()) {
-      constexpr size_t kWidth = 25 + sizeof(void*) * 6 - 1;  // Linux's seq_setwidth
-      if (line.size() < kWidth) line.append(kWidth - line.size(), ' ');
-      line += " " + name;
+  for (const mm::Vma& v : vmas) out += MapsLine(v);
+  return out;
+}
+
+std::string FormatSmaps(const std::vector<mm::Vma>& vmas, const std::vector<size_t>& rss_pages) {
+  std::string out;
+  for (size_t i = 0; i < vmas.size(); ++i) {
+    const mm::Vma& v = vmas[i];
+    const uint64_t rss = (i < rss_pages.size() ? rss_pages[i] : 0) * 4096;
+    out += MapsLine(v);
+    auto kb = [&](const char* label, uint64_t bytes) {
+      out += absl::StrFormat("%-16s%8u kB\n", label, bytes / 1024);
+    };
+    kb("Size:", v.length());
+    kb("KernelPageSize:", 4096);
+    kb("MMUPageSize:", 4096);
+    kb("Rss:", rss);
+    kb("Pss:", rss);
+    kb("Shared_Clean:", 0);
+    kb("Shared_Dirty:", 0);
+    kb("Private_Clean:", 0);
+    kb("Private_Dirty:", rss);
+    kb("Referenced:", rss);
+    kb("Anonymous:", v.anonymous() ? rss : 0);
+    for (const char* l : {"LazyFree:", "AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:",
+                          "Shared_Hugetlb:", "Private_Hugetlb:", "Swap:", "SwapPss:", "Locked:"}) {
+      kb(l, 0);
     }
-    out += line + "\n";
+    out += "THPeligible:    0\nVmFlags: ";
+    if (v.prot & PROT_READ) out += "rd ";
+    if (v.prot & PROT_WRITE) out += "wr ";
+    if (v.prot & PROT_EXEC) out += "ex ";
+    if (v.shared()) out += "sh ";
+    if (v.max_prot & PROT_READ) out += "mr ";
+    if (v.max_prot & PROT_WRITE) out += "mw ";
+    if (v.max_prot & PROT_EXEC) out += "me ";
+    if (v.shared()) out += "ms ";
+    if (v.growsdown()) out += "gd ";
+    out += "\n";
   }
   return out;
 }

@@ -54,6 +54,9 @@ std::string FormatStat(const ProcTaskInfo& t);
 std::string FormatStatus(const ProcTaskInfo& t);
 // /proc/<pid>/maps: one line per VMA.
 std::string FormatMaps(const std::vector<mm::Vma>& vmas);
+// /proc/<pid>/smaps: each maps line with its sizes; `rss_pages[i]` is the
+// populated pages of vmas[i] (all counted private and anonymous).
+std::string FormatSmaps(const std::vector<mm::Vma>& vmas, const std::vector<size_t>& rss_pages);
 // /proc/<pid>/limits.
 std::string FormatLimits(const std::array<struct rlimit, RLIM_NLIMITS>& limits);
 

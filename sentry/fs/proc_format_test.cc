@@ -68,6 +68,20 @@ TEST(ProcFormat, MapsPadsNamesToColumn73) {
   EXPECT_EQ(m.find("[stack]") - m.find('\n') - 1, 73u);
 }
 
+TEST(ProcFormat, SmapsSizes) {
+  mm::Vma v;
+  v.start = 0x10000;
+  v.end = 0x14000;
+  v.prot = PROT_READ | PROT_WRITE;
+  v.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN;
+  v.name = "[stack]";
+  std::string s = FormatSmaps({v}, {2});
+  EXPECT_EQ(s.rfind(FormatMaps({v}), 0), 0u);
+  EXPECT_NE(s.find("\nSize:                 16 kB\nKernelPageSize:        4 kB\n"), std::string::npos);
+  EXPECT_NE(s.find("\nRss:                   8 kB\n"), std::string::npos);
+  EXPECT_NE(s.find("\nVmFlags: rd wr mr mw me gd \n"), std::string::npos) << s;
+}
+
 TEST(ProcFormat, Limits) {
   std::array<struct rlimit, RLIM_NLIMITS> l{};
   for (auto& r : l) r = {RLIM_INFINITY, RLIM_INFINITY};

@@ -344,29 +344,33 @@ std::shared_ptr<vfs::SyntheticInode> FsLink(const Subject& s, std::shared_ptr<Sy
 
 int ProcCpuCount() { return ProcCpuCountImpl(); }
 
+namespace {
+
+// Appends `m` and the mounts under it, depth first in mount order.
+void AddMountLines(const VirtualDentry& root, const std::shared_ptr<vfs::Mount>& m,
+                   std::vector<MountLine>& out) {
+  auto path = vfs::PathOf(root, {m, m->root()});
+  MountLine line{m->source(), path.ok() ? *path : "/", m->fstype(), m->flags()};
+  line.id = m->id();
+  auto parent = m->parent();
+  line.parent_id = parent ? parent->id() : m->id();
+  line.dev = m->root()->inode().Stat().dev;
+  // The mount's root within its filesystem (not "/" for bind mounts).
+  std::string within;
+  for (auto d = m->root(); d->parent() != nullptr; d = d->parent()) within = "/" + d->name() + within;
+  line.root = within.empty() ? "/" : within;
+  out.push_back(std::move(line));
+  for (const auto& child : m->Children()) AddMountLines(root, child, out);
+}
+
+}  // namespace
+
 std::vector<MountLine> MountLinesOf(const VirtualDentry& root) {
   std::vector<MountLine> out;
   if (!root.mount) return out;
   std::shared_ptr<vfs::Mount> top = root.mount;
   while (auto p = top->parent()) top = p;
-  std::vector<std::shared_ptr<vfs::Mount>> stack = {top};
-  while (!stack.empty()) {
-    auto m = stack.back();
-    stack.pop_back();
-    auto path = vfs::PathOf(root, {m, m->root()});
-    MountLine line{m->source(), path.ok() ? *path : "/", m->fstype(), m->flags()};
-    line.id = m->id();
-    auto parent = m->parent();
-    line.parent_id = parent ? parent->id() : m->id();
-    line.dev = m->root()->inode().Stat().dev;
-    // The mount's root within its filesystem (not "/" for bind mounts).
-    std::string within;
-    for (auto d = m->root(); d->parent() != nullptr; d = d->parent()) within = "/" + d->name() + within;
-    line.root = within.empty() ? "/" : within;
-    out.push_back(std::move(line));
-    auto children = m->Children();
-    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
-  }
+  AddMountLines(root, top, out);
   return out;
 }
 
@@ -414,6 +418,16 @@ std::shared_ptr<vfs::Inode> NewProcPidDir(Kernel& k, std::shared_ptr<SyntheticFs
     if (!refs.ok()) return refs.error();
     if (!refs->mm) return std::string();
     return FormatMaps(refs->mm->Vmas());
+  });
+  file("smaps", 0444, [s](Task&) -> ErrnoOr<std::string> {
+    auto refs = s.Get();
+    if (!refs.ok()) return refs.error();
+    if (!refs->mm) return std::string();
+    std::vector<mm::Vma> vmas = refs->mm->Vmas();
+    std::vector<size_t> rss;
+    rss.reserve(vmas.size());
+    for (const mm::Vma& v : vmas) rss.push_back(refs->mm->PopulatedPages(v.start, v.end));
+    return FormatSmaps(vmas, rss);
   });
   file("limits", 0444, [s](Task&) -> ErrnoOr<std::string> {
     std::array<struct rlimit, RLIM_NLIMITS> limits;

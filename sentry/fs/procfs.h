@@ -2,7 +2,7 @@
 // (pids of the sandbox's PID namespace; never the host's /proc).
 //
 //   self, thread-self; <pid>/ for each process (proc_pid.h: stat, status,
-//   cmdline, environ, comm, maps, limits, mounts, mountinfo, fd/, fdinfo/,
+//   cmdline, environ, comm, maps, smaps, limits, mounts, mountinfo, fd/, fdinfo/,
 //   exe, cwd, root, task/<tid>/); meminfo, cpuinfo, stat, uptime, loadavg, version,
 //   filesystems, mounts (-> self/mounts), sys/kernel/{hostname,osrelease,
 //   ostype,pid_max}, sys/vm/overcommit_memory.

@@ -358,6 +358,13 @@ size_t MemoryManager::PopulatedPages() const {
   return pages_.size();
 }
 
+size_t MemoryManager::PopulatedPages(uint64_t start, uint64_t end) const {
+  absl::MutexLock l(&mu_);
+  size_t n = 0;
+  for (auto it = pages_.lower_bound(start); it != pages_.end() && it->first < end; ++it) ++n;
+  return n;
+}
+
 int64_t MemoryManager::PageOffset(uint64_t addr) const {
   absl::MutexLock l(&mu_);
   auto it = pages_.find(PageDown(addr));

@@ -183,8 +183,9 @@ class MemoryManager {
 
   // --- introspection (/proc/pid/maps, tests) ---
   std::vector<Vma> Vmas() const;
-  // Number of populated pages.
+  // Number of populated pages (in [start, end) for the second form).
   size_t PopulatedPages() const;
+  size_t PopulatedPages(uint64_t start, uint64_t end) const;
   // MemoryFile offset of the page at addr, or -1 if not populated.
   int64_t PageOffset(uint64_t addr) const;
   uint64_t brk() const;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -267,6 +268,24 @@ TEST(Proc, MapsHasStackAndLinuxFormat) {
     found = addr >= lo && addr < hi;
   }
   EXPECT_TRUE(found);
+}
+
+TEST(Proc, SmapsRssOfTouchedPages) {
+  const size_t len = 16 * 4096;
+  char* p = static_cast<char*>(mmap(nullptr, len, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(p, MAP_FAILED);
+  for (size_t i = 0; i < 4; ++i) p[i * 4096] = 1;
+  char head[64];
+  snprintf(head, sizeof(head), "%08lx-%08lx ", (unsigned long)p, (unsigned long)(p + len));
+  std::string s = ReadAll("/proc/self/smaps");
+  size_t at = s.find(head);
+  ASSERT_NE(at, std::string::npos) << head;
+  std::string block = s.substr(at, s.find("VmFlags:", at) - at);
+  EXPECT_EQ(Field(block.substr(block.find('\n') + 1), "Size"), "64 kB") << block;
+  int rss = atoi(Field(block.substr(block.find('\n') + 1), "Rss").c_str());
+  EXPECT_GE(rss, 16) << block;  // the 4 touched pages at least (a fault may map neighbours)
+  munmap(p, len);
 }
 
 TEST(Proc, LimitsMatchGetrlimit) {
