@@ -74,7 +74,8 @@ ErrnoOr<ProcTaskInfo> Gather(const Subject& s, Task& caller) {
     ThreadGroup* tg = k.ThreadGroupLocked(s.tgid);
     if (tg == nullptr) return Errno(ESRCH);
     Task* t = TaskOfLocked(k, s.tgid, s.tid);
-    if (t == nullptr && !tg->zombie) return Errno(ESRCH);
+    // A zombie process still has its stat and status; a gone thread not.
+    if (t == nullptr && (s.tid != 0 || !tg->zombie)) return Errno(ESRCH);
     info.pid = s.tid != 0 ? s.tid : s.tgid;
     info.tgid = s.tgid;
     const bool caller_inside = s.tid != 0 ? t == &caller : &caller.tg() == tg;

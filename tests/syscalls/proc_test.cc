@@ -338,6 +338,12 @@ TEST(Proc, ChildPidDirAndItsEnd) {
   ASSERT_GE(f.size(), 2u);
   EXPECT_EQ(atoi(f[1].c_str()), getpid());
   close(p[1]);
+  // Exited but not reaped: a zombie.
+  siginfo_t si;
+  ASSERT_EQ(waitid(P_PID, child, &si, WEXITED | WNOWAIT), 0);
+  f = StatFieldsAfterComm(ReadAll(dir + "/stat"));
+  ASSERT_GE(f.size(), 1u);
+  EXPECT_EQ(f[0], "Z");
   int status;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   struct stat st;
