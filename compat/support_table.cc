@@ -78,11 +78,11 @@ constexpr SupportEntry kSupport[] = {
     Partial("pread64", "Handed-in host FDs of regular files; pipes ESPIPE."),
     Partial("pwrite64", "Handed-in host FDs of regular files; pipes ESPIPE."),
     Full("close"), Full("dup"), Full("dup2"), Full("dup3"), Full("close_range"),
-    Partial("fcntl", "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ; locks and leases come with the VFS."),
+    Partial("fcntl", "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ, ADD_SEALS, GET_SEALS (tmpfs/memfd); locks and leases come with the VFS."),
     Full("pipe"), Partial("pipe2", "O_DIRECT (packet mode) is accepted but behaves as a byte stream."),
     Partial("fstat", "Pipes and handed-in host FDs until the VFS lands."),
     // Paths over the VFS (path.cc; sentry/vfs). The root is an in-memory tmpfs until the gofer.
-    Partial("open", "Regular files and directories on tmpfs; O_TMPFILE EOPNOTSUPP; devices, FIFOs ENXIO; a dangling symlink with O_CREAT is ENOENT."),
+    Partial("open", "Regular files and directories on tmpfs; devfs devices (null, zero, full, random, urandom; tty and console ENXIO); procfs/sysfs files (content snapshot at open); /proc/<pid>/fd magic links; O_TMPFILE EOPNOTSUPP; FIFOs ENXIO; a dangling symlink with O_CREAT is ENOENT."),
     Partial("openat", "As open."),
     Partial("openat2", "RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH (no lexical escape) and RESOLVE_NO_MAGICLINKS; other RESOLVE_* EINVAL."),
     Partial("creat", "As open."),
@@ -128,6 +128,10 @@ constexpr SupportEntry kSupport[] = {
     // Readiness (poll.cc, epoll.cc).
     Full("poll"), Full("ppoll"), Full("select"), Full("pselect6"),
     Full("epoll_create"), Full("epoll_create1"), Full("epoll_ctl"),
+    // Mounts and memfd (mount.cc, memfd.cc).
+    Partial("mount", "tmpfs, proc, sysfs, devtmpfs and (non-recursive) bind mounts; propagation flags are accepted no-ops; MS_REMOUNT changes the per-mount flags; MS_MOVE EINVAL."),
+    Partial("umount2", "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN."),
+    Partial("memfd_create", "A tmpfs file; seals with MFD_ALLOW_SEALING (F_SEAL_WRITE does not yet check for writable shared mappings); MFD_HUGETLB EINVAL."),
     Partial("epoll_wait", "EPOLLRDHUP, EPOLLPRI and EPOLLWAKEUP are never reported; a watched file closed during a wait is released at the next call."),
     Partial("epoll_pwait", "As epoll_wait."), Partial("epoll_pwait2", "As epoll_wait."),
     // Memory locking (mlock.cc): the Sentry never pages app memory out.

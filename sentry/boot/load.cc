@@ -1,7 +1,9 @@
 #include "sentry/boot/load.h"
 
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <tuple>
@@ -25,8 +27,9 @@ std::string ErrnoText(Errno e) { return std::strerror(e.value()); }
 
 // Anonymous private MAP_FIXED mapping.
 ErrnoResult MapAnon(mm::MemoryManager& mm, uint64_t addr, uint64_t len, int prot,
-                    int extra_flags = 0) {
+                    int extra_flags = 0, const char* name = "") {
   mm::MmapRequest req;
+  req.name = name;
   req.addr = addr;
   req.length = len;
   req.prot = prot;
@@ -126,11 +129,20 @@ bool LoadExecutable(const ExecRequest& req, mm::MemoryManager& mm, ExecResult* o
 
   const uint64_t stack_len = loader::PageUp(stack->bytes.size()) + (128 << 10);
   int stack_prot = PROT_READ | PROT_WRITE | (plan->executable_stack ? PROT_EXEC : 0);
-  ErrnoResult r = MapAnon(mm, stack->stack_top - stack_len, stack_len, stack_prot, MAP_GROWSDOWN);
+  ErrnoResult r = MapAnon(mm, stack->stack_top - stack_len, stack_len, stack_prot, MAP_GROWSDOWN,
+                          "[stack]");
   if (!r.ok()) return Fail(err, 126, "map stack: " + ErrnoText(r.error()), r.error().value());
   ErrnoResult c = mm.CopyOut(stack->sp, stack->bytes.data(), stack->bytes.size());
   if (!c.ok()) return Fail(err, 126, "fill stack: " + ErrnoText(c.error()), c.error().value());
 
+  // /proc/self/exe is absolute (glibc's static startup asserts it): a
+  // relative boot path is relative to the Sentry's working directory.
+  std::string exe_path = req.path;
+  if (!exe_path.empty() && exe_path[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof(cwd)) != nullptr) exe_path = std::string(cwd) + "/" + exe_path;
+  }
+  mm.SetImageInfo({exe_path, stack->arg_start, stack->arg_end, stack->env_start, stack->env_end});
   out->entry = plan->start_pc;
   out->sp = stack->sp;
   return true;

@@ -28,6 +28,7 @@
 #include "base/unique_fd.h"
 #include "platform/platform.h"
 #include "sentry/boot/exec_loader.h"
+#include "sentry/boot/mounts.h"
 #include "sentry/boot/spec.h"
 #include "sentry/kernel/file.h"
 #include "sentry/kernel/kernel.h"
@@ -223,6 +224,11 @@ int main(int argc, char** argv) {
   }
   auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, loader, uts);
   kernel->SetVfsRoot(mount_ns, mount_ns->root_mount(), mount_ns->root_dentry());
+  mount_ns->root_mount()->SetDescription("tmpfs", "none");
+  if (absl::Status s = sentry::boot::MountStandardFilesystems(*kernel, *mount_ns); !s.ok()) {
+    spdlog::error("standard mounts: {}", s);
+    return kUsageError;
+  }
   int status = kernel->RunInit(std::move(init));
   if (!kernel->AllTasksExited()) {
     // A task is stuck in a host call: leave without tearing down under it.

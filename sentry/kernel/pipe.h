@@ -95,6 +95,7 @@ class PipeFile final : public File {
   ErrnoOr<int64_t> Seek(int64_t, int) override { return Errno(ESPIPE); }
 
   Pipe& pipe() { return *pipe_; }
+  const std::shared_ptr<Pipe>& shared_pipe() const { return pipe_; }
   bool read_end() const { return read_end_; }
 
  private:

@@ -323,6 +323,7 @@ std::unique_ptr<MemoryManager> MemoryManager::Fork(
   absl::MutexLock cl(&child->mu_);  // order: parent, then its brand-new child
   child->brk_base_ = brk_base_;
   child->brk_ = brk_;
+  child->image_ = image_;
   std::vector<uint64_t> offsets;
   offsets.reserve(pages_.size());
   for (const auto& [start, v] : vmas_) {
@@ -361,6 +362,13 @@ size_t MemoryManager::PopulatedPages() const {
   return pages_.size();
 }
 
+size_t MemoryManager::PopulatedPages(uint64_t start, uint64_t end) const {
+  absl::MutexLock l(&mu_);
+  size_t n = 0;
+  for (auto it = pages_.lower_bound(start); it != pages_.end() && it->first < end; ++it) ++n;
+  return n;
+}
+
 int64_t MemoryManager::PageOffset(uint64_t addr) const {
   absl::MutexLock l(&mu_);
   auto it = pages_.find(PageDown(addr));
@@ -370,6 +378,16 @@ int64_t MemoryManager::PageOffset(uint64_t addr) const {
 uint64_t MemoryManager::brk() const {
   absl::MutexLock l(&mu_);
   return brk_;
+}
+
+void MemoryManager::SetImageInfo(ImageInfo info) {
+  absl::MutexLock l(&mu_);
+  image_ = std::move(info);
+}
+
+ImageInfo MemoryManager::image_info() const {
+  absl::MutexLock l(&mu_);
+  return image_;
 }
 
 }  // namespace sentry::mm

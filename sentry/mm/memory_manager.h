@@ -83,6 +83,13 @@ struct MmapRequest {
   std::string name;
 };
 
+// What /proc/<pid>/{exe,cmdline,environ} show of the loaded image (Linux
+// keeps it in mm_struct): the loader records it; Fork copies it.
+struct ImageInfo {
+  std::string exe;  // the executable's path as execve resolved it
+  uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+};
+
 class MemoryManager {
  public:
   // `file` must outlive this manager. `as` mirrors this address space.
@@ -187,11 +194,14 @@ class MemoryManager {
 
   // --- introspection (/proc/pid/maps, tests) ---
   std::vector<Vma> Vmas() const;
-  // Number of populated pages.
+  // Number of populated pages (in [start, end) for the second form).
   size_t PopulatedPages() const;
+  size_t PopulatedPages(uint64_t start, uint64_t end) const;
   // MemoryFile offset of the page at addr, or -1 if not populated.
   int64_t PageOffset(uint64_t addr) const;
   uint64_t brk() const;
+  void SetImageInfo(ImageInfo info);
+  ImageInfo image_info() const;
 
  private:
   struct Page {
@@ -254,6 +264,7 @@ class MemoryManager {
   PageTable pages_ ABSL_GUARDED_BY(mu_);
   uint64_t brk_base_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t brk_ ABSL_GUARDED_BY(mu_) = 0;
+  ImageInfo image_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sentry::mm

@@ -1,5 +1,5 @@
 // File descriptor table operations and pipes: dup, dup2, dup3, fcntl, pipe,
-// pipe2.
+// pipe2. fcntl's F_ADD_SEALS/F_GET_SEALS act on the file's inode (memfd).
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/capability.h>
@@ -14,6 +14,7 @@
 #include "sentry/kernel/pipe.h"
 #include "sentry/syscalls/fd_util.h"
 #include "sentry/syscalls/table.h"
+#include "sentry/vfs/file.h"
 
 namespace sentry::syscalls {
 namespace {
@@ -94,6 +95,19 @@ SyscallReturn Fcntl(Task& t, const SyscallArguments& a) {
       auto n = p->pipe().SetCapacity(static_cast<uint32_t>(a[2]), Privileged(t, CAP_SYS_RESOURCE));
       if (!n.ok()) return SyscallReturn::From(n.error());
       return SyscallReturn::Ok(static_cast<int64_t>(*n));
+    }
+    case F_ADD_SEALS:
+    case F_GET_SEALS: {
+      auto* vf = dynamic_cast<vfs::VfsFile*>(f.get());
+      if (vf == nullptr) return SyscallReturn::Err(EINVAL);
+      if (cmd == F_GET_SEALS) {
+        auto seals = vf->inode().GetSeals();
+        if (!seals.ok()) return SyscallReturn::From(seals.error());
+        return SyscallReturn::Ok(*seals);
+      }
+      if (!f->writable()) return SyscallReturn::Err(EPERM);
+      ErrnoResult r = vf->inode().AddSeals(static_cast<uint32_t>(a[2]));
+      return r.ok() ? SyscallReturn::Ok(0) : SyscallReturn::From(r.error());
     }
     default:
       return SyscallReturn::Err(EINVAL);

@@ -206,7 +206,6 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     if (S_ISDIR(a.mode) && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) {
       return Errno(EISDIR);
     }
-    if (!S_ISREG(a.mode) && !S_ISDIR(a.mode)) return Errno(ENXIO);  // devices come later
     int may = 0;
     if (acc == O_RDONLY || acc == O_RDWR) may |= vfs::kMayRead;
     if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC) != 0) may |= vfs::kMayWrite;
@@ -224,7 +223,15 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     }
   }
   const uint32_t keep = flags & ~static_cast<uint32_t>(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-  auto file = std::make_shared<vfs::VfsFile>(std::move(vd), keep | kLargefile);
+  std::shared_ptr<kernel::File> file;
+  if ((flags & O_PATH) == 0) {
+    // Devices, synthetic files and magic-link targets bring their own File.
+    auto special = vd.inode().Open(t, vd, keep | kLargefile);
+    if (!special.ok()) return special.error();
+    file = std::move(*special);
+    if (!file && !S_ISREG(a.mode) && !S_ISDIR(a.mode)) return Errno(ENXIO);  // FIFOs: later
+  }
+  if (!file) file = std::make_shared<vfs::VfsFile>(std::move(vd), keep | kLargefile);
   return t.fds().Install(std::move(file), (flags & O_CLOEXEC) != 0, 0, FdLimit(t));
 }
 
@@ -380,7 +387,7 @@ SyscallReturn ReadlinkCommon(Task& t, int dirfd, uint64_t path, uint64_t buf, ui
   if (static_cast<int64_t>(static_cast<int32_t>(size)) <= 0) return Fail(EINVAL);
   TRY_ASSIGN(tg, ResolveAt(t, dirfd, path, false, true));
   if (tg.file) return Fail(EINVAL);
-  TRY_ASSIGN(target, tg.vd.inode().ReadLink());
+  TRY_ASSIGN(target, tg.vd.inode().ReadLinkAs(t));
   const size_t n = std::min<size_t>(target.size(), size);
   if (!t.mm().CopyOut(buf, target.data(), n).ok()) return Fail(EFAULT);
   return SyscallReturn::Ok(static_cast<int64_t>(n));

@@ -28,6 +28,8 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
   RegisterTimerfd(*this);
   RegisterSignalfd(*this);
   RegisterMlock(*this);
+  RegisterMount(*this);
+  RegisterMemfd(*this);
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {

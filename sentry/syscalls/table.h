@@ -72,6 +72,8 @@ void RegisterEventfd(SyscallTable& t);
 void RegisterTimerfd(SyscallTable& t);
 void RegisterSignalfd(SyscallTable& t);
 void RegisterMlock(SyscallTable& t);
+void RegisterMount(SyscallTable& t);
+void RegisterMemfd(SyscallTable& t);
 
 }  // namespace sentry::syscalls
 

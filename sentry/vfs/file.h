@@ -5,7 +5,9 @@
 // writes at the end), PRead/PWrite at a position, Seek with SEEK_SET/CUR/
 // END/DATA/HOLE. Directories: Read is EISDIR; ReadDir hands out entries
 // ("." and ".." first) from a cursor that Seek(0) rewinds, for getdents64.
-// Symlinks and others opened with O_PATH: EBADF for I/O.
+// Symlinks and others opened with O_PATH: EBADF for I/O. Special files
+// (synthetic/device files, sentry/vfs/synthetic.h) derive from it so that
+// fstat, *at dirfds and /proc/self/fd see them as VFS files.
 #ifndef SENTRY_VFS_FILE_H_
 #define SENTRY_VFS_FILE_H_
 
@@ -18,7 +20,7 @@
 
 namespace sentry::vfs {
 
-class VfsFile final : public kernel::File {
+class VfsFile : public kernel::File {
  public:
   // `flags`: open(2)'s flags (access mode, O_APPEND, O_NONBLOCK, O_PATH...).
   VfsFile(VirtualDentry vd, uint32_t flags);

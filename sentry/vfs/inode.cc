@@ -1,5 +1,8 @@
 #include "sentry/vfs/inode.h"
 
+#include <dirent.h>
+
+#include <atomic>
 #include <cstring>
 
 namespace sentry::vfs {
@@ -25,6 +28,24 @@ struct timespec NowTimespec() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return ts;
+}
+
+uint8_t DtypeOf(uint32_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return DT_DIR;
+    case S_IFREG: return DT_REG;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    case S_IFBLK: return DT_BLK;
+    case S_IFIFO: return DT_FIFO;
+    case S_IFSOCK: return DT_SOCK;
+  }
+  return DT_UNKNOWN;
+}
+
+uint64_t AllocateDeviceNumber() {
+  static std::atomic<uint64_t> next_dev{0x100};
+  return next_dev.fetch_add(1);
 }
 
 }  // namespace sentry::vfs

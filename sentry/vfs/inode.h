@@ -20,7 +20,14 @@
 
 #include "sentry/errno.h"
 
+namespace sentry::kernel {
+class File;
+class Task;
+}  // namespace sentry::kernel
+
 namespace sentry::vfs {
+
+struct VirtualDentry;
 
 // stat(2)'s facts about an inode.
 struct InodeAttr {
@@ -64,6 +71,12 @@ struct Owner {
 
 // The time now, for inode timestamps.
 struct timespec NowTimespec();
+
+// The DT_* type of a mode (S_IFMT bits).
+uint8_t DtypeOf(uint32_t mode);
+
+// A new anonymous device number (st_dev) for a filesystem instance.
+uint64_t AllocateDeviceNumber();
 
 class Inode {
  public:
@@ -112,6 +125,32 @@ class Inode {
 
   // --- symlinks (others: EINVAL) ---
   virtual ErrnoOr<std::string> ReadLink() { return Errno(EINVAL); }
+  // The target as `caller` sees it (readlink(2), path walks). Synthetic
+  // links whose target depends on the caller (procfs's "self") override it.
+  virtual ErrnoOr<std::string> ReadLinkAs(kernel::Task& /*caller*/) { return ReadLink(); }
+  // Magic links (procfs's fd/N, cwd, root): following them goes straight to
+  // an object instead of walking a path. True with *out set for those;
+  // false (the default) to follow ReadLinkAs's path.
+  virtual ErrnoOr<bool> FollowMagic(kernel::Task& /*caller*/, VirtualDentry* /*out*/) {
+    return false;
+  }
+
+  // --- file seals (memfd; fcntl F_ADD_SEALS/F_GET_SEALS) ---
+  // EINVAL where the filesystem has none (Linux: only shmem/tmpfs files).
+  virtual ErrnoOr<uint32_t> GetSeals() { return Errno(EINVAL); }
+  // Adds F_SEAL_* bits: EPERM once F_SEAL_SEAL is set, EINVAL for unknown bits.
+  virtual ErrnoResult AddSeals(uint32_t) { return Errno(EINVAL); }
+
+  // --- open ---
+  // Objects that need their own open file description (devices, synthetic
+  // files that snapshot their content at open, the file behind a magic
+  // link) return it; null (the default) means a plain VfsFile over `vd`.
+  // Called by open(2) after the permission checks; `flags` are open's.
+  virtual ErrnoOr<std::shared_ptr<kernel::File>> Open(kernel::Task& /*caller*/,
+                                                     const VirtualDentry& /*vd*/,
+                                                     uint32_t /*flags*/) {
+    return std::shared_ptr<kernel::File>();
+  }
 
   // --- regular files (directories: EISDIR; others EINVAL) ---
   virtual ErrnoOr<size_t> ReadAt(void*, size_t, int64_t) { return DataErr(); }

@@ -114,7 +114,18 @@ ErrnoOr<VirtualDentry> Resolver::Walk(VirtualDentry cur, const std::string& path
     if (S_ISLNK(next->inode().Stat().mode) && (!last || follow_final || trailing)) {
       if (o.no_symlinks) return Errno(ELOOP);
       if (++links > kMaxSymlinks) return Errno(ELOOP);
-      auto target = next->inode().ReadLink();
+      if (task != nullptr) {
+        VirtualDentry magic;
+        auto is_magic = next->inode().FollowMagic(*task, &magic);
+        if (!is_magic.ok()) return is_magic.error();
+        if (*is_magic) {
+          if (o.beneath) return Errno(EXDEV);  // a jump out of the subtree, as Linux rules
+          cur = std::move(magic);
+          if (!last && !S_ISDIR(cur.inode().Stat().mode)) return Errno(ENOTDIR);
+          continue;
+        }
+      }
+      auto target = task != nullptr ? next->inode().ReadLinkAs(*task) : next->inode().ReadLink();
       if (!target.ok()) return target.error();
       if (target->empty()) return Errno(ENOENT);
       auto resolved = Walk(cur, *target, /*follow_final=*/true, o, links);
@@ -175,6 +186,7 @@ VirtualDentry CwdOf(kernel::Task& t) {
 ErrnoOr<Resolver> ResolverFor(kernel::Task& t, int dirfd, const std::string& path) {
   Resolver r;
   r.creds = &t.creds();
+  r.task = &t;
   r.root = RootOf(t);
   if (!r.root.dentry) return Errno(ENOENT);
   if (!path.empty() && path[0] == '/') {

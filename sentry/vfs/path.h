@@ -51,6 +51,9 @@ struct Resolver {
   VirtualDentry root;   // "/" and the limit of ".."
   VirtualDentry start;  // relative paths start here
   const kernel::Credentials* creds;
+  // The caller, for synthetic links (procfs); null in tests that have no
+  // task: such links are then followed as plain symlinks.
+  kernel::Task* task = nullptr;
 
   // The object `path` names. A trailing slash requires a directory
   // (ENOTDIR) and follows a final symlink. Empty paths: ENOENT.

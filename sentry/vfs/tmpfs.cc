@@ -1,6 +1,7 @@
 #include "sentry/vfs/tmpfs.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/fs.h>
 
 #include <algorithm>
@@ -18,21 +19,6 @@ struct TmpfsState {
   uint64_t dev = 0;
   uint64_t next_ino = 1;
 };
-
-std::atomic<uint64_t> next_dev{0x100};
-
-uint8_t DtypeOf(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFDIR: return DT_DIR;
-    case S_IFREG: return DT_REG;
-    case S_IFLNK: return DT_LNK;
-    case S_IFCHR: return DT_CHR;
-    case S_IFBLK: return DT_BLK;
-    case S_IFIFO: return DT_FIFO;
-    case S_IFSOCK: return DT_SOCK;
-  }
-  return DT_UNKNOWN;
-}
 
 class TmpfsInode final : public Inode, public std::enable_shared_from_this<TmpfsInode> {
  public:
@@ -69,6 +55,11 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
       if (!S_ISREG(mode_)) return Errno(EINVAL);
       if (r.size < 0) return Errno(EINVAL);
       if (r.size > kTmpfsMaxFileSize) return Errno(EFBIG);
+      const size_t size = static_cast<size_t>(r.size);
+      if ((size > data_.size() && (seals_ & F_SEAL_GROW) != 0) ||
+          (size < data_.size() && (seals_ & F_SEAL_SHRINK) != 0)) {
+        return Errno(EPERM);
+      }
       if (static_cast<size_t>(r.size) != data_.size()) {
         data_.resize(static_cast<size_t>(r.size));
         mtime_ = NowTimespec();
@@ -218,6 +209,8 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
     if (off >= kTmpfsMaxFileSize) return Errno(EFBIG);
     len = std::min<uint64_t>(len, static_cast<uint64_t>(kTmpfsMaxFileSize - off));
     const size_t end = static_cast<size_t>(off) + len;
+    if ((seals_ & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) return Errno(EPERM);
+    if (end > data_.size() && (seals_ & F_SEAL_GROW) != 0) return Errno(EPERM);
     if (end > data_.size()) data_.resize(end);
     std::memcpy(data_.data() + off, buf, len);
     mtime_ = ctime_ = NowTimespec();
@@ -225,6 +218,28 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
     mode_ &= ~static_cast<uint32_t>(S_ISUID);
     if ((mode_ & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) mode_ &= ~static_cast<uint32_t>(S_ISGID);
     return len;
+  }
+
+  ErrnoOr<uint32_t> GetSeals() override {
+    absl::MutexLock l(&fs_->mu);
+    if (!S_ISREG(mode_)) return Errno(EINVAL);
+    return seals_;
+  }
+
+  ErrnoResult AddSeals(uint32_t seals) override {
+    constexpr uint32_t kKnown =
+        F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+    absl::MutexLock l(&fs_->mu);
+    if (!S_ISREG(mode_)) return Errno(EINVAL);
+    if ((seals & ~kKnown) != 0) return Errno(EINVAL);
+    if ((seals_ & F_SEAL_SEAL) != 0) return Errno(EPERM);
+    seals_ |= seals;
+    return {};
+  }
+
+  void AllowSealing() {
+    absl::MutexLock l(&fs_->mu);
+    seals_ &= ~static_cast<uint32_t>(F_SEAL_SEAL);
   }
 
  private:
@@ -277,14 +292,22 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
       ctime_ ABSL_GUARDED_BY(fs_->mu);
   std::string data_ ABSL_GUARDED_BY(fs_->mu);    // regular file
   std::string target_ ABSL_GUARDED_BY(fs_->mu);  // symlink
+  uint32_t seals_ ABSL_GUARDED_BY(fs_->mu) = F_SEAL_SEAL;  // regular file
   std::map<std::string, std::shared_ptr<TmpfsInode>> children_ ABSL_GUARDED_BY(fs_->mu);
 };
 
 }  // namespace
 
+ErrnoResult TmpfsAllowSealing(Inode& file) {
+  auto* t = dynamic_cast<TmpfsInode*>(&file);
+  if (t == nullptr || !S_ISREG(t->Stat().mode)) return Errno(EINVAL);
+  t->AllowSealing();
+  return {};
+}
+
 std::shared_ptr<Inode> NewTmpfs(uint32_t mode, const Owner& owner) {
   auto st = std::make_shared<TmpfsState>();
-  st->dev = next_dev.fetch_add(1);
+  st->dev = AllocateDeviceNumber();
   absl::MutexLock l(&st->mu);
   return std::make_shared<TmpfsInode>(st, S_IFDIR | (mode & 07777), owner);
 }

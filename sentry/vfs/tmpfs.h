@@ -15,6 +15,11 @@ namespace sentry::vfs {
 // `owner`. Each filesystem gets its own device number.
 std::shared_ptr<Inode> NewTmpfs(uint32_t mode, const Owner& owner);
 
+// memfd_create(MFD_ALLOW_SEALING): lets seals be added to tmpfs regular
+// file `file` (every tmpfs file starts sealed with F_SEAL_SEAL, as Linux's
+// shmem files do). EINVAL if `file` is not a tmpfs regular file.
+ErrnoResult TmpfsAllowSealing(Inode& file);
+
 // Largest regular file (EFBIG beyond).
 inline constexpr int64_t kTmpfsMaxFileSize = int64_t{1} << 32;
 
