@@ -36,7 +36,7 @@ void AddGlobalFlags(CLI::App& app, runsc::GlobalFlags& g) {
 // CLI11's error as one line: "unknown flag --x" / "unknown command y".
 std::string OneLine(const CLI::ParseError& e) {
   std::string what = e.what();
-  if (e.get_name() == "ExtrasError") {
+  if (what.find("not expected: ") != std::string::npos) {
     size_t colon = what.find(": ");
     std::string extra = colon == std::string::npos ? what : what.substr(colon + 2);
     if (!extra.empty() && extra[0] == '-') return "runsc: unknown flag " + extra;
