@@ -221,6 +221,30 @@ TEST_F(LifecycleTest, KillBeforeStartStops) {
   EXPECT_EQ(Runsc({"delete", "k"}).code, 0);
 }
 
+TEST_F(LifecycleTest, KillAllAndConcurrentStarts) {
+  WriteConfig({PROG_BIN, "sleep", "100"});
+  ASSERT_EQ(Runsc({"create", "--bundle", bundle_, "p"}).code, 0);
+  // Concurrent starts are serialized: exactly one starts the container.
+  std::vector<Result> results(4);
+  std::vector<std::thread> threads;
+  for (auto& r : results) threads.emplace_back([&] { r = Runsc({"start", "p"}); });
+  for (auto& t : threads) t.join();
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r.code == 0) {
+      ++ok;
+    } else {
+      EXPECT_EQ(r.err, "cannot start an already running container\n");
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(Runsc({"kill", "--all", "p", "15"}).code, 0);
+  Result r = Runsc({"wait", "p"});
+  EXPECT_EQ(json::parse(r.out)["exitStatus"], 128 + SIGTERM);
+  ASSERT_TRUE(StatusBecomes("p", "stopped"));
+  EXPECT_EQ(Runsc({"delete", "p"}).code, 0);
+}
+
 TEST_F(LifecycleTest, ListTableAndJson) {
   Result r = Runsc({"list", "--format", "json"});
   EXPECT_EQ(r.code, 0);

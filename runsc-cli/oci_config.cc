@@ -362,6 +362,7 @@ absl::StatusOr<OciConfig> ParseOciConfig(const std::string& json_text, const std
   if (root == nullptr) return Bad("root", "is required");
   RETURN_IF_ERROR(ParseRoot(*root, bundle, c));
   if (auto* v = o.Get("hostname")) ASSIGN_OR_RETURN(c.hostname, String(*v, "hostname"));
+  if (c.hostname.size() > 64) return Bad("hostname", "must be at most 64 bytes");
   if (auto* v = o.Get("domainname")) {
     std::string d;
     ASSIGN_OR_RETURN(d, String(*v, "domainname"));

@@ -143,6 +143,9 @@ TEST_F(OciConfigTest, ErrorsNameTheField) {
   j["hostname"] = 5;
   EXPECT_EQ(Error(j), "hostname: must be a string");
   j = Minimal();
+  j["hostname"] = std::string(65, 'h');
+  EXPECT_EQ(Error(j), "hostname: must be at most 64 bytes");
+  j = Minimal();
   j["windows"] = json::object();
   EXPECT_EQ(Error(j), "windows: runsc runs Linux containers only");
   j = Minimal();
