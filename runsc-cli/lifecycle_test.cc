@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -64,7 +65,7 @@ class LifecycleTest : public ::testing::Test {
 
   // Runs runsc with stdio in files (the container inherits them) and
   // waits for runsc only.
-  Result Runsc(std::vector<std::string> args) {
+  Result Runsc(std::vector<std::string> args, std::atomic<pid_t>* started = nullptr) {
     std::vector<std::string> argv = {RUNSC_BIN, "--root", root_};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string out = tmp_ + "/stdout." + std::to_string(n_), err = tmp_ + "/stderr." + std::to_string(n_);
@@ -83,6 +84,7 @@ class LifecycleTest : public ::testing::Test {
       execv(cargv[0], cargv.data());
       _exit(126);
     }
+    if (started != nullptr) *started = pid;
     int status;
     waitpid(pid, &status, 0);
     Result r;
@@ -198,6 +200,24 @@ TEST_F(LifecycleTest, RunExitCodes) {
   EXPECT_EQ(Runsc({"kill", "r9", "SIGKILL"}).code, 0);
   t.join();
   EXPECT_EQ(killed.code, 128 + 9) << killed.err;
+}
+
+TEST_F(LifecycleTest, RunForwardsSignals) {
+  WriteConfig({PROG_BIN, "sleep", "100"});
+  std::atomic<pid_t> pid{0};
+  Result r;
+  std::thread t([&] { r = Runsc({"run", "--bundle", bundle_, "fw"}, &pid); });
+  bool running = false;
+  for (int i = 0; i < 500 && !running; ++i) {
+    usleep(10000);
+    Result s = Runsc({"state", "fw"});
+    running = s.code == 0 && json::parse(s.out)["status"] == "running";
+  }
+  ASSERT_TRUE(running);
+  kill(pid, SIGTERM);  // to runsc run, which passes it to the container
+  t.join();
+  EXPECT_EQ(r.code, 128 + SIGTERM) << r.err;
+  EXPECT_FALSE(Exists(root_ + "/fw"));
 }
 
 TEST_F(LifecycleTest, RunDetach) {
