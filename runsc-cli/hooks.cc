@@ -50,6 +50,7 @@ absl::Status RunHook(const OciHook& h, const std::string& name, const std::strin
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError(absl::StrCat(name, ": fork: ", GoStrerror(errno)));
   if (pid == 0) {
+    setpgid(0, 0);  // a timeout kills the hook's whole group
     dup2(in_read.get(), 0);
     dup2(out.get(), 1);
     dup2(err.get(), 2);
@@ -72,6 +73,7 @@ absl::Status RunHook(const OciHook& h, const std::string& name, const std::strin
     if (r == pid) break;
     if (r < 0 && errno != EINTR) return absl::InternalError(name + ": waitpid failed");
     if (absl::Now() > deadline) {
+      kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       timed_out = true;

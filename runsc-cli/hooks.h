@@ -3,7 +3,8 @@
 // Each hook is executed with its path, args (argv, args[0] included) and
 // env (exactly; nothing is inherited), the container's OCI state JSON on
 // stdin, and stdout/stderr captured for the error message. A hook that
-// exits non-zero, dies, or outlives its timeout (then killed) is an error
+// exits non-zero, dies, or outlives its timeout (then its process group
+// is killed) is an error
 // naming it: "prestart hook #0 (/bin/x): exit status 1, stdout: ..., stderr: ...".
 // Hooks run on the host as runsc's user; startContainer and
 // createContainer hooks, which the spec runs inside the container's

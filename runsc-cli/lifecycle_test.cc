@@ -401,6 +401,15 @@ TEST_F(LifecycleTest, FailingCreateHookUndoesCreate) {
   EXPECT_FALSE(Exists(tmp_ + "/pid"));
 }
 
+TEST_F(LifecycleTest, HookTimeoutFailsCreate) {
+  json hooks = {{"prestart", {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "sleep 30"}}, {"timeout", 1}}}}};
+  WriteConfig({PROG_BIN, "sleep", "100"}, {{"hooks", hooks}});
+  Result r = Runsc({"create", "--bundle", bundle_, "t"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "prestart hook #0 (/bin/sh): timed out after 1s, stdout: , stderr: \n");
+  EXPECT_FALSE(Exists(root_ + "/t"));
+}
+
 TEST_F(LifecycleTest, CliErrors) {
   Result r = Runsc({"--bogus", "list"});
   EXPECT_EQ(r.code, 1);

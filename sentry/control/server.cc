@@ -62,12 +62,12 @@ ControlServer::~ControlServer() {
   char c = 0;
   (void)!write(wake_write_.get(), &c, 1);
   accept_thread_.join();
-  std::vector<std::thread> threads;
+  std::vector<Connection> connections;
   {
     absl::MutexLock l(&mu_);
-    threads.swap(threads_);
+    connections.swap(connections_);
   }
-  for (auto& t : threads) t.join();
+  for (auto& c : connections) c.thread.join();
 }
 
 void ControlServer::AcceptLoop() {
@@ -79,7 +79,20 @@ void ControlServer::AcceptLoop() {
       close(fd);
       return;
     }
-    threads_.emplace_back([this, fd] { Serve(base::UniqueFd(fd)); });
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (*it->done) {
+        it->thread.join();
+        it = connections_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    connections_.push_back({std::thread([this, fd, done] {
+                              Serve(base::UniqueFd(fd));
+                              *done = true;
+                            }),
+                            done});
   }
 }
 

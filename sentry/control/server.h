@@ -14,6 +14,7 @@
 #ifndef SENTRY_CONTROL_SERVER_H_
 #define SENTRY_CONTROL_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -66,7 +67,12 @@ class ControlServer {
   Status status_ ABSL_GUARDED_BY(mu_) = STATUS_CREATED;
   int exit_code_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  // Connection threads; finished ones are joined on the next accept.
+  struct Connection {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Connection> connections_ ABSL_GUARDED_BY(mu_);
   std::thread accept_thread_;
 };
 
