@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -45,6 +46,12 @@ class LifecycleTest : public ::testing::Test {
     bundle_ = tmp_ + "/bundle";
     mkdir(bundle_.c_str(), 0755);
     mkdir((bundle_ + "/rootfs").c_str(), 0755);
+    // The program also inside the rootfs at the same path, so the tests
+    // hold whether the Sentry takes it from the host (today) or from the
+    // gofer-served rootfs (kSentryServesRootfs).
+    std::filesystem::path in_root = bundle_ + "/rootfs" + PROG_BIN;
+    std::filesystem::create_directories(in_root.parent_path());
+    std::filesystem::copy_file(PROG_BIN, in_root);
   }
   void TearDown() override {
     // Kill whatever a failed test left behind.
