@@ -1,8 +1,12 @@
 // sentry: boots the sandbox's init from a boot spec (spec.h) or flags.
 //
 //   sentry [--spec FILE] [--platform ptrace] [--hostname H] [--uid N]
-//          [--gid N] [--env K=V]... [--strace-unimplemented] [-- BINARY ARGS...]
+//          [--gid N] [--env K=V]... [--strace-unimplemented]
+//          [--control-fd N [--exit-status-fd N]] [-- BINARY ARGS...]
 //
+// With --control-fd (a listening unix socket; sentry/control/server.h) the
+// Sentry boots, then waits for the control Start request before running
+// init: runsc's create/start split.
 // Flags override the spec; a command after the flags replaces its args.
 // Exit status: init's exit code, or 128+N if signal N killed it; 127 if the
 // binary does not exist, 126 if it cannot be executed, 125 for usage
@@ -30,6 +34,8 @@
 #include "sentry/boot/exec_loader.h"
 #include "sentry/boot/mounts.h"
 #include "sentry/boot/spec.h"
+#include "sentry/control/kernel_controller.h"
+#include "sentry/control/server.h"
 #include "sentry/kernel/file.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/memory_file.h"
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
   std::optional<uint32_t> uid, gid;
   std::vector<std::string> env;
   bool strace_unimplemented = false;
+  int control_fd = -1, exit_status_fd = -1;
   app.add_option("--spec", spec_path, "boot spec (JSON)")->check(CLI::ExistingFile);
   app.add_option("--platform", platform_name, "ptrace");
   app.add_option("--hostname", hostname, "the sandbox's hostname");
@@ -100,6 +107,8 @@ int main(int argc, char** argv) {
   app.add_option("--env", env, "K=V for init's environment (repeatable)");
   app.add_flag("--strace-unimplemented", strace_unimplemented,
                "log every call of an unimplemented syscall, not only the first");
+  app.add_option("--control-fd", control_fd, "listening control socket: wait for Start");
+  app.add_option("--exit-status-fd", exit_status_fd, "with --control-fd: init's exit code goes here");
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -229,7 +238,18 @@ int main(int argc, char** argv) {
     spdlog::error("standard mounts: {}", s);
     return kUsageError;
   }
+  sentry::control::KernelController controller(*kernel);
+  std::unique_ptr<sentry::control::ControlServer> control;
+  if (control_fd >= 0) {
+    control = std::make_unique<sentry::control::ControlServer>(
+        base::UniqueFd(control_fd), base::UniqueFd(exit_status_fd), controller);
+    if (auto killed = control->WaitForStart()) return *killed;
+  }
   int status = kernel->RunInit(std::move(init));
+  if (control) {
+    control->InitExited(status);
+    control.reset();  // Wait replies are sent
+  }
   if (!kernel->AllTasksExited()) {
     // A task is stuck in a host call: leave without tearing down under it.
     std::fflush(nullptr);
