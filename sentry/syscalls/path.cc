@@ -216,7 +216,10 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     if ((may & vfs::kMayWrite) != 0) {
       if (ErrnoResult c = NotReadOnly(vd); !c.ok()) return c.error();
     }
-    if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && a.size != 0) {
+    if (!created) {
+      if (ErrnoResult c = vd.inode().PrepareOpen(flags); !c.ok()) return c.error();
+    }
+    if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && vd.inode().Stat().size != 0) {
       vfs::SetAttrRequest req;
       req.mask = vfs::SetAttrRequest::kSize;
       req.size = 0;

@@ -1,5 +1,6 @@
 #include "sentry/vfs/inode.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace sentry::vfs {
@@ -25,6 +26,11 @@ struct timespec NowTimespec() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return ts;
+}
+
+uint64_t NewDeviceNumber() {
+  static std::atomic<uint64_t> next{0x100};
+  return next.fetch_add(1);
 }
 
 }  // namespace sentry::vfs

@@ -65,6 +65,10 @@ struct Owner {
 // The time now, for inode timestamps.
 struct timespec NowTimespec();
 
+// A device number (st_dev) for a new filesystem instance, unique in the
+// Sentry.
+uint64_t NewDeviceNumber();
+
 class Inode {
  public:
   virtual ~Inode() = default;
@@ -73,6 +77,13 @@ class Inode {
   uint32_t Type() { return Stat().mode & S_IFMT; }
   bool IsDir() { return Type() == S_IFDIR; }
   virtual ErrnoResult SetAttr(const SetAttrRequest&) { return Errno(EPERM); }
+
+  // open(2) of this object with `flags` (not O_PATH), after the VFS's
+  // permission checks and before the file description exists: goferfs
+  // re-reads attributes from the gofer and opens a host handle for the
+  // access mode, the overlay copies up for write access or O_TRUNC. An
+  // error fails the open.
+  virtual ErrnoResult PrepareOpen(uint32_t /*flags*/) { return {}; }
 
   // --- directories (others: ENOTDIR) ---
   // The child `name` (never "." or ".."): ENOENT if absent.

@@ -4,7 +4,6 @@
 #include <linux/fs.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -18,8 +17,6 @@ struct TmpfsState {
   uint64_t dev = 0;
   uint64_t next_ino = 1;
 };
-
-std::atomic<uint64_t> next_dev{0x100};
 
 uint8_t DtypeOf(uint32_t mode) {
   switch (mode & S_IFMT) {
@@ -284,7 +281,7 @@ class TmpfsInode final : public Inode, public std::enable_shared_from_this<Tmpfs
 
 std::shared_ptr<Inode> NewTmpfs(uint32_t mode, const Owner& owner) {
   auto st = std::make_shared<TmpfsState>();
-  st->dev = next_dev.fetch_add(1);
+  st->dev = NewDeviceNumber();
   absl::MutexLock l(&st->mu);
   return std::make_shared<TmpfsInode>(st, S_IFDIR | (mode & 07777), owner);
 }

@@ -1,0 +1,360 @@
+// goferfs: session setup and the directory (namespace) operations.
+#include "sentry/vfs/goferfs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+
+#include <utility>
+
+#include "fs9p/dirent.h"
+#include "fs9p/errors.h"
+#include "sentry/vfs/goferfs_inode.h"
+
+namespace sentry::vfs {
+namespace goferfs {
+
+Errno ToErrno(const absl::Status& s) {
+  int e = fs9p::ErrnoOf(s);
+  return Errno(e > 0 ? e : EIO);
+}
+
+ErrnoOr<uint32_t> Session::Walk(uint32_t fid, std::vector<std::string> names) {
+  const size_t n = names.size();
+  uint32_t nf = client->NewFid();
+  auto r = Rpc<fs9p::Rwalk>(fs9p::Twalk{fid, nf, std::move(names)});
+  if (!r.ok()) {
+    client->ReleaseFid(nf);  // a failed walk makes no fid
+    return r.error();
+  }
+  if (r->qids.size() != n) {
+    // A partial walk makes no fid either.
+    client->ReleaseFid(nf);
+    return Errno(ENOENT);
+  }
+  return nf;
+}
+
+void Session::Clunk(uint32_t fid) {
+  (void)client->Rpc<fs9p::Rclunk>(fs9p::Tclunk{fid});
+  client->ReleaseFid(fid);
+}
+
+GoferInode::GoferInode(std::shared_ptr<Session> s, uint32_t fid, const fs9p::Rgetattr& attr)
+    : s_(std::move(s)), fid_(fid), qid_path_(attr.qid.path) {
+  absl::MutexLock l(&mu_);
+  SetAttrFrom(attr);
+}
+
+GoferInode::~GoferInode() {
+  // Children and handles first (their clunks), then our fid.
+  {
+    absl::MutexLock l(&mu_);
+    children_.clear();
+    read_.reset();
+    write_.reset();
+  }
+  s_->Clunk(fid_);
+}
+
+void GoferInode::Touched() {
+  absl::MutexLock l(&mu_);
+  attr_.mtime = attr_.ctime = NowTimespec();
+}
+
+ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& name) {
+  auto nf = s_->Walk(fid_, {name});
+  if (!nf.ok()) {
+    if (nf.error().value() == ENOENT) {
+      std::shared_ptr<GoferInode> dropped;
+      absl::MutexLock l(&mu_);
+      Entry& e = children_[name];
+      dropped = std::move(e.inode);
+      e = {nullptr, absl::Now()};
+    }
+    return nf.error();
+  }
+  auto g = s_->Rpc<fs9p::Rgetattr>(fs9p::Tgetattr{*nf, fs9p::kGetattrBasic});
+  if (!g.ok()) {
+    s_->Clunk(*nf);
+    return g.error();
+  }
+  std::shared_ptr<GoferInode> result, dropped;
+  bool reuse = false;
+  {
+    absl::MutexLock l(&mu_);
+    Entry& e = children_[name];
+    if (e.inode && e.inode->qid_path_ == g->qid.path) {
+      absl::MutexLock cl(&e.inode->mu_);
+      if ((e.inode->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
+        e.inode->SetAttrFrom(*g);
+        reuse = true;
+      }
+    }
+    if (!reuse) {
+      dropped = std::move(e.inode);
+      e.inode = std::make_shared<GoferInode>(s_, *nf, *g);
+    }
+    e.at = absl::Now();
+    result = e.inode;
+  }
+  if (reuse) s_->Clunk(*nf);
+  return result;
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Lookup(const std::string& name) {
+  {
+    absl::MutexLock l(&mu_);
+    if (!S_ISDIR(attr_.mode)) return Errno(ENOTDIR);
+    auto it = children_.find(name);
+    if (it != children_.end() && absl::Now() - it->second.at < s_->opts.lookup_timeout) {
+      if (!it->second.inode) return Errno(ENOENT);
+      return std::shared_ptr<Inode>(it->second.inode);
+    }
+  }
+  auto c = WalkChild(name);
+  if (!c.ok()) return c.error();
+  return std::shared_ptr<Inode>(std::move(*c));
+}
+
+ErrnoOr<std::vector<DirEntry>> GoferInode::ReadDir() {
+  if (!S_ISDIR(mode())) return Errno(ENOTDIR);
+  auto dfid = s_->Walk(fid_, {});
+  if (!dfid.ok()) return dfid.error();
+  std::vector<DirEntry> out;
+  auto opened = s_->Rpc<fs9p::Rlopen>(fs9p::Tlopen{*dfid, O_RDONLY | O_DIRECTORY});
+  ErrnoResult res;
+  if (!opened.ok()) res = opened.error();
+  uint64_t offset = 0;
+  while (res.ok()) {
+    auto r = s_->Rpc<fs9p::Rreaddir>(fs9p::Treaddir{*dfid, offset, s_->client->iounit()});
+    if (!r.ok()) {
+      res = r.error();
+      break;
+    }
+    auto batch = fs9p::ParseDirents(r->data.bytes);
+    if (!batch.ok()) {
+      res = Errno(EIO);
+      break;
+    }
+    if (batch->empty()) break;
+    offset = batch->back().offset;
+    for (fs9p::Dirent& d : *batch) {
+      if (d.name == "." || d.name == "..") continue;
+      out.push_back({d.qid.path, d.type, std::move(d.name)});
+    }
+  }
+  s_->Clunk(*dfid);
+  if (!res.ok()) return res.error();
+  return out;
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Created(const std::string& name, const Owner& o,
+                                                    std::shared_ptr<Handle> write_handle) {
+  Touched();
+  auto c = WalkChild(name);
+  if (!c.ok()) return c.error();
+  std::shared_ptr<GoferInode> child = *c;
+  if (write_handle) {
+    absl::MutexLock l(&child->mu_);
+    if (!child->write_) child->write_ = std::move(write_handle);
+  }
+  const InodeAttr a = child->Stat();
+  if (a.uid != o.uid || a.gid != o.gid) {
+    // The gofer gives new files the attach user; the app's fsuid/fsgid may
+    // differ. Best effort: an unprivileged gofer cannot chown.
+    fs9p::Tsetattr t;
+    t.fid = child->fid_;
+    t.valid = fs9p::kSetattrUid | fs9p::kSetattrGid;
+    t.uid = o.uid;
+    t.gid = o.gid;
+    if (s_->Rpc<fs9p::Rsetattr>(t).ok()) (void)child->Refresh();
+  }
+  return std::shared_ptr<Inode>(std::move(child));
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Create(const std::string& name, uint32_t mode,
+                                                   const Owner& o) {
+  if (!S_ISDIR(this->mode())) return Errno(ENOTDIR);
+  auto nf = s_->Walk(fid_, {});
+  if (!nf.ok()) return nf.error();
+  absl::StatusOr<fs9p::Client::Reply> r = s_->client->Call(
+      fs9p::Tlcreate{*nf, name, O_WRONLY | O_CREAT | O_EXCL, mode & 07777, o.gid});
+  if (!r.ok()) {
+    s_->Clunk(*nf);
+    return ToErrno(r.status());
+  }
+  // The created fid is open for writing: the new inode's write handle.
+  auto h = std::make_shared<Handle>(s_, *nf, std::move(r->fd));
+  return Created(name, o, std::move(h));
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Mkdir(const std::string& name, uint32_t mode,
+                                                  const Owner& o) {
+  if (!S_ISDIR(this->mode())) return Errno(ENOTDIR);
+  auto r = s_->Rpc<fs9p::Rmkdir>(fs9p::Tmkdir{fid_, name, mode & 07777, o.gid});
+  if (!r.ok()) return r.error();
+  {
+    absl::MutexLock l(&mu_);
+    attr_.nlink++;
+  }
+  return Created(name, o);
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Mknod(const std::string& name, uint32_t mode,
+                                                  uint64_t rdev, const Owner& o) {
+  if (!S_ISDIR(this->mode())) return Errno(ENOTDIR);
+  const uint32_t type = mode & S_IFMT;
+  if (type != S_IFIFO && type != S_IFSOCK && type != S_IFREG) return Errno(EPERM);
+  (void)rdev;  // only meaningful for devices, which the gofer never makes
+  auto r = s_->Rpc<fs9p::Rmknod>(fs9p::Tmknod{fid_, name, mode, 0, 0, o.gid});
+  if (!r.ok()) return r.error();
+  return Created(name, o);
+}
+
+ErrnoOr<std::shared_ptr<Inode>> GoferInode::Symlink(const std::string& name,
+                                                    const std::string& target, const Owner& o) {
+  if (!S_ISDIR(mode())) return Errno(ENOTDIR);
+  auto r = s_->Rpc<fs9p::Rsymlink>(fs9p::Tsymlink{fid_, name, target, o.gid});
+  if (!r.ok()) return r.error();
+  return Created(name, o);
+}
+
+ErrnoResult GoferInode::Link(const std::string& name, const std::shared_ptr<Inode>& target) {
+  auto t = std::dynamic_pointer_cast<GoferInode>(target);
+  if (!t || t->s_ != s_) return Errno(EXDEV);
+  if (!S_ISDIR(mode())) return Errno(ENOTDIR);
+  auto r = s_->Rpc<fs9p::Rlink>(fs9p::Tlink{fid_, t->fid_, name});
+  if (!r.ok()) return r.error();
+  (void)t->Refresh();  // nlink, ctime
+  std::shared_ptr<GoferInode> dropped;
+  {
+    absl::MutexLock l(&mu_);
+    Entry& e = children_[name];
+    dropped = std::move(e.inode);
+    e = {t, absl::Now()};
+    attr_.mtime = attr_.ctime = NowTimespec();
+  }
+  return {};
+}
+
+ErrnoResult GoferInode::Unlink(const std::string& name) {
+  if (!S_ISDIR(mode())) return Errno(ENOTDIR);
+  auto r = s_->Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{fid_, name, 0});
+  if (!r.ok()) return r.error();
+  std::shared_ptr<GoferInode> dropped;
+  {
+    absl::MutexLock l(&mu_);
+    Entry& e = children_[name];
+    dropped = std::move(e.inode);
+    e = {nullptr, absl::Now()};
+    attr_.mtime = attr_.ctime = NowTimespec();
+  }
+  if (dropped) {
+    absl::MutexLock l(&dropped->mu_);
+    if (dropped->attr_.nlink > 0) dropped->attr_.nlink--;
+    dropped->attr_.ctime = NowTimespec();
+  }
+  return {};
+}
+
+ErrnoResult GoferInode::Rmdir(const std::string& name) {
+  if (!S_ISDIR(mode())) return Errno(ENOTDIR);
+  auto r = s_->Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{fid_, name, AT_REMOVEDIR});
+  if (!r.ok()) return r.error();
+  std::shared_ptr<GoferInode> dropped;
+  {
+    absl::MutexLock l(&mu_);
+    Entry& e = children_[name];
+    dropped = std::move(e.inode);
+    e = {nullptr, absl::Now()};
+    if (attr_.nlink > 2) attr_.nlink--;
+    attr_.mtime = attr_.ctime = NowTimespec();
+  }
+  if (dropped) {
+    absl::MutexLock l(&dropped->mu_);
+    dropped->attr_.nlink = 0;
+  }
+  return {};
+}
+
+ErrnoResult GoferInode::Rename(const std::string& old_name, Inode& new_dir_base,
+                               const std::string& new_name, uint32_t flags) {
+  auto* nd = dynamic_cast<GoferInode*>(&new_dir_base);
+  if (nd == nullptr || nd->s_ != s_) return Errno(EXDEV);
+  if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) return Errno(EINVAL);
+  if ((flags & RENAME_NOREPLACE) != 0 && (flags & RENAME_EXCHANGE) != 0) return Errno(EINVAL);
+  // 9P2000.L cannot swap two names atomically.
+  if ((flags & RENAME_EXCHANGE) != 0) return Errno(EINVAL);
+  if (!S_ISDIR(mode()) || !S_ISDIR(nd->mode())) return Errno(ENOTDIR);
+  if ((flags & RENAME_NOREPLACE) != 0) {
+    auto probe = s_->Walk(nd->fid_, {new_name});
+    if (probe.ok()) {
+      s_->Clunk(*probe);
+      return Errno(EEXIST);
+    }
+    if (probe.error().value() != ENOENT) return probe.error();
+  }
+  auto r = s_->Rpc<fs9p::Rrenameat>(fs9p::Trenameat{fid_, old_name, nd->fid_, new_name});
+  if (!r.ok()) return r.error();
+  // The gofer moved its node: our fids follow the file. Move the cache.
+  std::shared_ptr<GoferInode> moved, dropped;
+  const auto now = absl::Now();
+  const auto ts = NowTimespec();
+  {
+    GoferInode* first = this < nd ? this : nd;
+    GoferInode* second = this < nd ? nd : this;
+    absl::MutexLock l1(&first->mu_);
+    std::optional<absl::MutexLock> l2;
+    if (second != first) l2.emplace(&second->mu_);
+    if (auto it = children_.find(old_name); it != children_.end()) {
+      moved = std::move(it->second.inode);
+    }
+    children_[old_name] = {nullptr, now};
+    Entry& e = nd->children_[new_name];
+    dropped = std::move(e.inode);
+    if (moved && dropped == moved) {
+      // Two links to one file: rename(2) does nothing.
+      children_[old_name] = {moved, now};
+    } else if (moved) {
+      e = {moved, now};
+    } else {
+      nd->children_.erase(new_name);  // walk it afresh next time
+    }
+    attr_.mtime = attr_.ctime = nd->attr_.mtime = nd->attr_.ctime = ts;
+  }
+  if (dropped && dropped != moved) {
+    absl::MutexLock l(&dropped->mu_);
+    if (S_ISDIR(dropped->attr_.mode)) dropped->attr_.nlink = 0;
+    else if (dropped->attr_.nlink > 0) dropped->attr_.nlink--;
+  }
+  if (moved) {
+    absl::MutexLock l(&moved->mu_);
+    moved->attr_.ctime = ts;
+  }
+  return {};
+}
+
+}  // namespace goferfs
+
+ErrnoOr<std::shared_ptr<Inode>> NewGoferfs(std::shared_ptr<fs9p::Client> client,
+                                           const GoferfsOptions& opts) {
+  auto s = std::make_shared<goferfs::Session>();
+  s->client = std::move(client);
+  s->opts = opts;
+  s->dev = NewDeviceNumber();
+  uint32_t fid = s->client->NewFid();
+  auto a = s->Rpc<fs9p::Rattach>(fs9p::Tattach{fid, fs9p::kNoFid, "root", "", opts.attach_uid});
+  if (!a.ok()) {
+    s->client->ReleaseFid(fid);
+    return a.error();
+  }
+  auto g = s->Rpc<fs9p::Rgetattr>(fs9p::Tgetattr{fid, fs9p::kGetattrBasic});
+  if (!g.ok()) {
+    s->Clunk(fid);
+    return g.error();
+  }
+  return std::shared_ptr<Inode>(std::make_shared<goferfs::GoferInode>(s, fid, *g));
+}
+
+}  // namespace sentry::vfs

@@ -1,0 +1,123 @@
+// goferfs_inode.h: goferfs internals shared by goferfs.cc (namespace
+// operations) and goferfs_file.cc (attributes and file I/O). See goferfs.h
+// for the caching policy.
+//
+// Lock order: a directory's mu_ before its children's mu_; two directories
+// (rename) by address. No RPC is sent while an inode's mu_ is held, except
+// in handle_mu_ sections (which only serialize opening a handle).
+#ifndef SENTRY_VFS_GOFERFS_INODE_H_
+#define SENTRY_VFS_GOFERFS_INODE_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/unique_fd.h"
+#include "fs9p/client.h"
+#include "sentry/vfs/goferfs.h"
+
+namespace sentry::vfs::goferfs {
+
+// The errno a failed 9P call carries (EIO when none).
+Errno ToErrno(const absl::Status& s);
+
+// One attached session.
+struct Session {
+  std::shared_ptr<fs9p::Client> client;
+  GoferfsOptions opts;
+  uint64_t dev = 0;
+
+  template <class R>
+  ErrnoOr<R> Rpc(fs9p::Message m) {
+    absl::StatusOr<R> r = client->Rpc<R>(std::move(m));
+    if (!r.ok()) return ToErrno(r.status());
+    return std::move(*r);
+  }
+  // A new fid for `names` walked from `fid` (a clone when empty). A partial
+  // walk is ENOENT.
+  ErrnoOr<uint32_t> Walk(uint32_t fid, std::vector<std::string> names);
+  void Clunk(uint32_t fid);
+};
+
+// An opened fid (Tlopen/Tlcreate) and the host FD the gofer donated, if any.
+struct Handle {
+  Handle(std::shared_ptr<Session> s, uint32_t f, base::UniqueFd h)
+      : session(std::move(s)), fid(f), host(std::move(h)) {}
+  ~Handle() { session->Clunk(fid); }
+  const std::shared_ptr<Session> session;
+  const uint32_t fid;
+  const base::UniqueFd host;
+};
+
+class GoferInode final : public Inode, public std::enable_shared_from_this<GoferInode> {
+ public:
+  // Takes ownership of the walked `fid` whose attributes are `attr`.
+  GoferInode(std::shared_ptr<Session> s, uint32_t fid, const fs9p::Rgetattr& attr);
+  ~GoferInode() override;
+
+  InodeAttr Stat() override;
+  ErrnoResult SetAttr(const SetAttrRequest& r) override;
+  ErrnoResult PrepareOpen(uint32_t flags) override;
+
+  ErrnoOr<std::shared_ptr<Inode>> Lookup(const std::string& name) override;
+  ErrnoOr<std::vector<DirEntry>> ReadDir() override;
+  ErrnoOr<std::shared_ptr<Inode>> Create(const std::string& name, uint32_t mode,
+                                         const Owner& o) override;
+  ErrnoOr<std::shared_ptr<Inode>> Mkdir(const std::string& name, uint32_t mode,
+                                        const Owner& o) override;
+  ErrnoOr<std::shared_ptr<Inode>> Mknod(const std::string& name, uint32_t mode, uint64_t rdev,
+                                        const Owner& o) override;
+  ErrnoOr<std::shared_ptr<Inode>> Symlink(const std::string& name, const std::string& target,
+                                          const Owner& o) override;
+  ErrnoResult Link(const std::string& name, const std::shared_ptr<Inode>& target) override;
+  ErrnoResult Unlink(const std::string& name) override;
+  ErrnoResult Rmdir(const std::string& name) override;
+  ErrnoResult Rename(const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                     uint32_t flags) override;
+  ErrnoOr<std::string> ReadLink() override;
+  ErrnoOr<size_t> ReadAt(void* buf, size_t len, int64_t off) override;
+  ErrnoOr<size_t> WriteAt(const void* buf, size_t len, int64_t off) override;
+
+  // Re-reads the attributes from the gofer.
+  ErrnoResult Refresh();
+
+ private:
+  uint32_t mode() {
+    absl::MutexLock l(&mu_);
+    return attr_.mode;
+  }
+  void SetAttrFrom(const fs9p::Rgetattr& g) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The handle for reading or writing, opened on first use.
+  ErrnoOr<std::shared_ptr<Handle>> GetHandle(bool write);
+  // Walks `name` afresh (Twalk + Tgetattr) and caches the result.
+  ErrnoOr<std::shared_ptr<GoferInode>> WalkChild(const std::string& name);
+  // After creating `name`: its inode, chowned to `o` when the gofer gave
+  // another owner (best effort), cached.
+  ErrnoOr<std::shared_ptr<Inode>> Created(const std::string& name, const Owner& o,
+                                          std::shared_ptr<Handle> write_handle = nullptr);
+  // This directory changed (entries added or removed).
+  void Touched();
+
+  struct Entry {
+    std::shared_ptr<GoferInode> inode;  // null: the name is absent
+    absl::Time at;
+  };
+
+  const std::shared_ptr<Session> s_;
+  const uint32_t fid_;
+  const uint64_t qid_path_;
+  absl::Mutex mu_;
+  InodeAttr attr_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Entry> children_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> link_target_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<Handle> read_ ABSL_GUARDED_BY(mu_), write_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex handle_mu_;  // serializes opening handles; before mu_
+};
+
+}  // namespace sentry::vfs::goferfs
+
+#endif  // SENTRY_VFS_GOFERFS_INODE_H_
