@@ -3,10 +3,15 @@
 // should match, checked against the sandbox's values where they differ by
 // design (pid 1, uname release).
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -221,6 +226,118 @@ TEST(BootTest, DynamicBinaryIs126) {
   Result s = Sandboxed({"/bin/true"});
   EXPECT_EQ(s.status, 126);
   EXPECT_THAT(s.err, HasSubstr("dynamic binaries need the VFS (issue 5)"));
+}
+
+// ---- a root file system served by the gofer ----
+
+// A temp dir holding what rootfs.c expects to find.
+class RootDir {
+ public:
+  RootDir() {
+    char tmpl[] = "/tmp/sentry_rootfs_XXXXXX";
+    path_ = mkdtemp(tmpl);
+    Write("hello.txt", "hi from the host");
+    Write("victim", "v");
+    Write("mv_src", "m");
+  }
+  ~RootDir() {
+    nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); },
+         16, FTW_DEPTH | FTW_PHYS);
+  }
+  const std::string& path() const { return path_; }
+  void Write(const std::string& rel, const std::string& data) {
+    std::ofstream(path_ + "/" + rel) << data;
+  }
+  std::string Read(const std::string& rel) const {
+    std::ifstream in(path_ + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  bool Exists(const std::string& rel) const {
+    struct stat st;
+    return lstat((path_ + "/" + rel).c_str(), &st) == 0;
+  }
+
+ private:
+  std::string path_;
+};
+
+const char kRootfsWritable[] =
+    "read /hello.txt: hi from the host\nsize 16\nwrite /out.txt: ok\n"
+    "read /out.txt: written in the sandbox\nmkdir /newdir: ok\nunlink /victim: ok\n"
+    "rename /mv_src: ok\nls /: . .. hello.txt mv_dst newdir out.txt\n";
+
+TEST(BootTest, GoferRootWithoutOverlayWritesTheHost) {
+  RootDir root;
+  Result s = Sandboxed({ROOTFS_BIN}, "",
+                       {"--root", root.path(), "--overlay", "none", "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritable) << s.err;
+  EXPECT_EQ(root.Read("out.txt"), "written in the sandbox");
+  EXPECT_TRUE(root.Exists("newdir"));
+  EXPECT_FALSE(root.Exists("victim"));
+  EXPECT_FALSE(root.Exists("mv_src"));
+  EXPECT_EQ(root.Read("mv_dst"), "m");
+}
+
+TEST(BootTest, GoferRootUnderTheMemoryOverlayLeavesTheHostAlone) {
+  RootDir root;
+  // The default overlay, and the default gofer (next to the sentry binary).
+  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path()});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritable) << s.err;
+  EXPECT_FALSE(root.Exists("out.txt"));
+  EXPECT_FALSE(root.Exists("newdir"));
+  EXPECT_EQ(root.Read("victim"), "v");
+  EXPECT_EQ(root.Read("mv_src"), "m");
+  EXPECT_FALSE(root.Exists("mv_dst"));
+}
+
+TEST(BootTest, ReadOnlyGoferRootRefusesWrites) {
+  RootDir root;
+  for (const char* overlay : {"none", "memory"}) {
+    Result s = Sandboxed({ROOTFS_BIN}, "",
+                         {"--root", root.path(), "--root-readonly", "--overlay", overlay,
+                          "--gofer", GOFER_BIN});
+    EXPECT_EQ(s.status, 0) << s.err;
+    EXPECT_EQ(s.out,
+              "read /hello.txt: hi from the host\nsize 16\ncreate /out.txt: errno 30\n"
+              "mkdir /newdir: errno 30\nunlink /victim: errno 30\nrename /mv_src: errno 30\n"
+              "ls /: . .. hello.txt mv_src victim\n")
+        << overlay << ": " << s.err;
+  }
+  EXPECT_FALSE(root.Exists("out.txt"));
+}
+
+TEST(BootTest, GoferRootFromAnInheritedConnection) {
+  RootDir root;
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  pid_t gofer = fork();
+  if (gofer == 0) {
+    close(sv[0]);
+    dup2(sv[1], 3);
+    execl(GOFER_BIN, GOFER_BIN, "--root", root.path().c_str(), "--fd", "3", nullptr);
+    _exit(127);
+  }
+  close(sv[1]);
+  Result s = Sandboxed({ROOTFS_BIN}, "",
+                       {"--gofer-fd", std::to_string(sv[0]), "--overlay", "none"});
+  close(sv[0]);
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritable) << s.err;
+  EXPECT_EQ(root.Read("out.txt"), "written in the sandbox");
+  int ws = 0;
+  ASSERT_EQ(waitpid(gofer, &ws, 0), gofer);  // the sentry hung up: the gofer exits
+  EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
+}
+
+TEST(BootTest, MissingGoferIsAnError) {
+  RootDir root;
+  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path(), "--gofer", "/nonexistent/gofer"});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_THAT(s.err, HasSubstr("gofer"));
 }
 
 }  // namespace
