@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "fs9p/dirent.h"
@@ -40,6 +41,39 @@ void Session::Clunk(uint32_t fid) {
   client->ReleaseFid(fid);
 }
 
+void Session::KeepAlive(const std::shared_ptr<GoferInode>& i) {
+  const uint64_t cap = std::max<uint64_t>(opts.cache_size, 2);
+  std::shared_ptr<GoferInode> dropped;
+  {
+    absl::MutexLock l(&recent_mu);
+    const uint64_t stamp = i->recent_stamp.load();
+    if (stamp != GoferInode::kNotRecent && recent_pushes - stamp < cap / 2) return;  // recent enough
+    i->recent_stamp.store(recent_pushes++);
+    recent.push_back(i);
+    if (recent.size() > cap) {
+      dropped = std::move(recent.front());
+      recent.pop_front();
+    }
+  }
+  // `dropped` may be the last reference: its clunk happens here, unlocked.
+}
+
+void Session::ForgetRecent() {
+  std::deque<std::shared_ptr<GoferInode>> dropped;
+  absl::MutexLock l(&recent_mu);
+  dropped.swap(recent);
+}
+
+std::shared_ptr<GoferInode> GoferInode::SetEntry(const std::string& name,
+                                                 std::shared_ptr<GoferInode> i) {
+  Entry& e = children_[name];
+  std::shared_ptr<GoferInode> before = e.inode.lock();
+  e.present = i != nullptr;
+  e.inode = i;
+  e.at = absl::Now();
+  return before;
+}
+
 GoferInode::GoferInode(std::shared_ptr<Session> s, uint32_t fid, const fs9p::Rgetattr& attr)
     : s_(std::move(s)), fid_(fid), qid_path_(attr.qid.path) {
   absl::MutexLock l(&mu_);
@@ -47,10 +81,10 @@ GoferInode::GoferInode(std::shared_ptr<Session> s, uint32_t fid, const fs9p::Rge
 }
 
 GoferInode::~GoferInode() {
-  // Children and handles first (their clunks), then our fid.
+  if (is_root) s_->ForgetRecent();
+  // Handles first (their clunks), then our fid.
   {
     absl::MutexLock l(&mu_);
-    children_.clear();
     read_.reset();
     write_.reset();
   }
@@ -68,9 +102,7 @@ ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& na
     if (nf.error().value() == ENOENT) {
       std::shared_ptr<GoferInode> dropped;
       absl::MutexLock l(&mu_);
-      Entry& e = children_[name];
-      dropped = std::move(e.inode);
-      e = {nullptr, absl::Now()};
+      dropped = SetEntry(name, nullptr);
     }
     return nf.error();
   }
@@ -83,34 +115,37 @@ ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& na
   bool reuse = false;
   {
     absl::MutexLock l(&mu_);
-    Entry& e = children_[name];
-    if (e.inode && e.inode->qid_path_ == g->qid.path) {
-      absl::MutexLock cl(&e.inode->mu_);
-      if ((e.inode->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
-        e.inode->SetAttrFrom(*g);
+    std::shared_ptr<GoferInode> old;
+    if (auto it = children_.find(name); it != children_.end()) old = it->second.inode.lock();
+    if (old && old->qid_path_ == g->qid.path) {
+      absl::MutexLock cl(&old->mu_);
+      if ((old->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
+        old->SetAttrFrom(*g);
         reuse = true;
       }
     }
-    if (!reuse) {
-      dropped = std::move(e.inode);
-      e.inode = std::make_shared<GoferInode>(s_, *nf, *g);
-    }
-    e.at = absl::Now();
-    result = e.inode;
+    result = reuse ? old : std::make_shared<GoferInode>(s_, *nf, *g);
+    dropped = SetEntry(name, result);
   }
   if (reuse) s_->Clunk(*nf);
+  s_->KeepAlive(result);
   return result;
 }
 
 ErrnoOr<std::shared_ptr<Inode>> GoferInode::Lookup(const std::string& name) {
+  std::shared_ptr<GoferInode> cached;
   {
     absl::MutexLock l(&mu_);
     if (!S_ISDIR(attr_.mode)) return Errno(ENOTDIR);
     auto it = children_.find(name);
     if (it != children_.end() && absl::Now() - it->second.at < s_->opts.lookup_timeout) {
-      if (!it->second.inode) return Errno(ENOENT);
-      return std::shared_ptr<Inode>(it->second.inode);
+      if (!it->second.present) return Errno(ENOENT);
+      cached = it->second.inode.lock();
     }
+  }
+  if (cached) {
+    s_->KeepAlive(cached);
+    return std::shared_ptr<Inode>(std::move(cached));
   }
   auto c = WalkChild(name);
   if (!c.ok()) return c.error();
@@ -230,9 +265,7 @@ ErrnoResult GoferInode::Link(const std::string& name, const std::shared_ptr<Inod
   std::shared_ptr<GoferInode> dropped;
   {
     absl::MutexLock l(&mu_);
-    Entry& e = children_[name];
-    dropped = std::move(e.inode);
-    e = {t, absl::Now()};
+    dropped = SetEntry(name, t);
     attr_.mtime = attr_.ctime = NowTimespec();
   }
   return {};
@@ -245,9 +278,7 @@ ErrnoResult GoferInode::Unlink(const std::string& name) {
   std::shared_ptr<GoferInode> dropped;
   {
     absl::MutexLock l(&mu_);
-    Entry& e = children_[name];
-    dropped = std::move(e.inode);
-    e = {nullptr, absl::Now()};
+    dropped = SetEntry(name, nullptr);
     attr_.mtime = attr_.ctime = NowTimespec();
   }
   if (dropped) {
@@ -265,9 +296,7 @@ ErrnoResult GoferInode::Rmdir(const std::string& name) {
   std::shared_ptr<GoferInode> dropped;
   {
     absl::MutexLock l(&mu_);
-    Entry& e = children_[name];
-    dropped = std::move(e.inode);
-    e = {nullptr, absl::Now()};
+    dropped = SetEntry(name, nullptr);
     if (attr_.nlink > 2) attr_.nlink--;
     attr_.mtime = attr_.ctime = NowTimespec();
   }
@@ -299,7 +328,6 @@ ErrnoResult GoferInode::Rename(const std::string& old_name, Inode& new_dir_base,
   if (!r.ok()) return r.error();
   // The gofer moved its node: our fids follow the file. Move the cache.
   std::shared_ptr<GoferInode> moved, dropped;
-  const auto now = absl::Now();
   const auto ts = NowTimespec();
   {
     GoferInode* first = this < nd ? this : nd;
@@ -308,17 +336,14 @@ ErrnoResult GoferInode::Rename(const std::string& old_name, Inode& new_dir_base,
     std::optional<absl::MutexLock> l2;
     if (second != first) l2.emplace(&second->mu_);
     if (auto it = children_.find(old_name); it != children_.end()) {
-      moved = std::move(it->second.inode);
+      moved = it->second.inode.lock();
     }
-    children_[old_name] = {nullptr, now};
-    Entry& e = nd->children_[new_name];
-    dropped = std::move(e.inode);
+    SetEntry(old_name, nullptr);
+    dropped = nd->SetEntry(new_name, moved);
     if (moved && dropped == moved) {
       // Two links to one file: rename(2) does nothing.
-      children_[old_name] = {moved, now};
-    } else if (moved) {
-      e = {moved, now};
-    } else {
+      SetEntry(old_name, moved);
+    } else if (!moved) {
       nd->children_.erase(new_name);  // walk it afresh next time
     }
     attr_.mtime = attr_.ctime = nd->attr_.mtime = nd->attr_.ctime = ts;
@@ -354,7 +379,9 @@ ErrnoOr<std::shared_ptr<Inode>> NewGoferfs(std::shared_ptr<fs9p::Client> client,
     s->Clunk(fid);
     return g.error();
   }
-  return std::shared_ptr<Inode>(std::make_shared<goferfs::GoferInode>(s, fid, *g));
+  auto root = std::make_shared<goferfs::GoferInode>(s, fid, *g);
+  root->is_root = true;
+  return std::shared_ptr<Inode>(std::move(root));
 }
 
 }  // namespace sentry::vfs

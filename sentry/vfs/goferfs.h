@@ -10,7 +10,9 @@
 //    writes update size and mtime locally. So stat of a cached path costs no
 //    round trip, and a file changed on the host is seen after a reopen.
 //  - A directory caches the result of looking a name up (the child inode,
-//    or "absent") for `lookup_timeout`; after that a walk of the name asks
+//    or "absent") for `lookup_timeout`, as long as the child inode lives
+//    (held by the VFS, or among the session's `cache_size` most recently
+//    looked-up inodes); after that a walk of the name asks
 //    the gofer again (Twalk + Tgetattr) and keeps the cached inode if the
 //    gofer still reports the same file (qid path), else makes a new one.
 //    Changes made through goferfs update the cache at once; changes made on
@@ -39,6 +41,9 @@ namespace sentry::vfs {
 struct GoferfsOptions {
   // How long a name looked up in a directory (found or absent) is trusted.
   absl::Duration lookup_timeout = absl::Seconds(1);
+  // How many recently looked-up inodes (each holds a fid, and for open
+  // files handles) are kept alive beyond those the VFS holds.
+  size_t cache_size = 1024;
   // Tattach's n_uname: the owner the gofer gives to files it creates.
   uint32_t attach_uid = fs9p::kNoUid;
 };

@@ -8,6 +8,8 @@
 #ifndef SENTRY_VFS_GOFERFS_INODE_H_
 #define SENTRY_VFS_GOFERFS_INODE_H_
 
+#include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,11 +27,24 @@ namespace sentry::vfs::goferfs {
 // The errno a failed 9P call carries (EIO when none).
 Errno ToErrno(const absl::Status& s);
 
+class GoferInode;
+
 // One attached session.
 struct Session {
   std::shared_ptr<fs9p::Client> client;
   GoferfsOptions opts;
   uint64_t dev = 0;
+
+  // Directories remember their children weakly; the last cache_size inodes
+  // looked up are also kept alive here, so that a path used again soon
+  // costs no walk while a tree walk (find /) does not pin a fid per file.
+  // The root inode empties it when it dies (the ring would otherwise keep
+  // the session alive through its inodes).
+  void KeepAlive(const std::shared_ptr<GoferInode>& i);
+  void ForgetRecent();
+  absl::Mutex recent_mu;
+  std::deque<std::shared_ptr<GoferInode>> recent ABSL_GUARDED_BY(recent_mu);
+  uint64_t recent_pushes ABSL_GUARDED_BY(recent_mu) = 0;
 
   template <class R>
   ErrnoOr<R> Rpc(fs9p::Message m) {
@@ -85,6 +100,12 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
   // Re-reads the attributes from the gofer.
   ErrnoResult Refresh();
 
+  // Session::KeepAlive's bookkeeping: when this inode last entered the ring.
+  static constexpr uint64_t kNotRecent = ~uint64_t{0};
+  std::atomic<uint64_t> recent_stamp{kNotRecent};
+  // The filesystem root (empties the session's ring when it dies).
+  bool is_root = false;
+
  private:
   uint32_t mode() {
     absl::MutexLock l(&mu_);
@@ -103,9 +124,14 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
   void Touched();
 
   struct Entry {
-    std::shared_ptr<GoferInode> inode;  // null: the name is absent
+    std::weak_ptr<GoferInode> inode;
+    bool present = false;  // false: the name is absent
     absl::Time at;
   };
+  // Records `name` -> `i` (null: absent), now. Returns the inode the entry
+  // named before, if it is alive (to be released after mu_).
+  std::shared_ptr<GoferInode> SetEntry(const std::string& name, std::shared_ptr<GoferInode> i)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::shared_ptr<Session> s_;
   const uint32_t fid_;

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gofer/test_util.h"
 #include "gtest/gtest.h"
@@ -68,7 +71,7 @@ class GoferfsTest : public ::testing::TestWithParam<bool> {
     ASSERT_EQ(symlink("f", dir_.Sub("l").c_str()), 0);
     Connect(false, absl::Seconds(60));
   }
-  void Connect(bool read_only, absl::Duration timeout) {
+  void Connect(bool read_only, absl::Duration timeout, size_t cache_size = 1024) {
     root_.reset();
     session_ = Session::InProcess(dir_.path(), {.read_only = read_only},
                                   {.msize = 16384, .fd_donation = GetParam()});
@@ -76,7 +79,7 @@ class GoferfsTest : public ::testing::TestWithParam<bool> {
     ASSERT_EQ(session_->client().fd_donation(), GetParam());
     // The session owns the client and outlives root_.
     std::shared_ptr<fs9p::Client> c(&session_->client(), [](fs9p::Client*) {});
-    auto r = NewGoferfs(c, {.lookup_timeout = timeout});
+    auto r = NewGoferfs(c, {.lookup_timeout = timeout, .cache_size = cache_size});
     ASSERT_TRUE(r.ok()) << Err(r);
     root_ = *r;
   }
@@ -320,6 +323,63 @@ TEST_P(GoferfsTest, ReadOnlyGoferGivesErofs) {
   r.mode = 0600;
   EXPECT_EQ(Err(f->SetAttr(r)), EROFS);
   EXPECT_EQ(ReadFile(dir_.Sub("f")), "hello");
+}
+
+TEST_P(GoferfsTest, ConcurrentUse) {
+  Connect(false, absl::Milliseconds(1), /*cache_size=*/16);
+  auto d = Get(*root_, "d");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int j = 0; j < 40; ++j) {
+        const std::string name = "t" + std::to_string(t) + "_" + std::to_string(j);
+        auto c = d->Create(name, 0644, root_owner_);
+        if (!c.ok()) { failures++; continue; }
+        if (!Write(**c, name).ok()) failures++;
+        auto again = d->Lookup(name);
+        if (!again.ok() || ReadAll(**again) != name) failures++;
+        auto shared = root_->Lookup("f");
+        if (!shared.ok() || ReadAll(**shared) != "hello") failures++;
+        if (!d->Rename(name, *root_, name + ".moved", 0).ok()) failures++;
+        if (!root_->Unlink(name + ".moved").ok()) failures++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto es = root_->ReadDir();
+  ASSERT_TRUE(es.ok());
+  EXPECT_EQ(es->size(), 3u);
+}
+
+int OpenFds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (readdir(d) != nullptr) ++n;
+  closedir(d);
+  return n;
+}
+
+// The in-process gofer holds an O_PATH fd per walked file: a tree walk must
+// not pin one per file, while inodes the VFS still holds keep their names.
+TEST_P(GoferfsTest, NameCacheIsBounded) {
+  Connect(false, absl::Seconds(60), /*cache_size=*/8);
+  for (int i = 0; i < 200; ++i) WriteFile(dir_.Sub("d/file" + std::to_string(i)), "");
+  auto d = Get(*root_, "d");
+  auto held = Get(*d, "file0");
+  const int before = OpenFds();
+  for (int i = 1; i < 200; ++i) ASSERT_NE(Get(*d, "file" + std::to_string(i)), nullptr);
+  EXPECT_LT(OpenFds() - before, 40);
+  EXPECT_EQ(Get(*d, "file0"), held) << "a held inode keeps its cached name";
+  held.reset();
+  d.reset();
+  Connect(false, absl::Seconds(60));
+  d = Get(*root_, "d");
+  const int before2 = OpenFds();
+  std::vector<std::shared_ptr<Inode>> keep;
+  for (int i = 0; i < 200; ++i) keep.push_back(Get(*d, "file" + std::to_string(i)));
+  EXPECT_GE(OpenFds() - before2, 200) << "the default cache keeps them (sanity check of the probe)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Donation, GoferfsTest, ::testing::Bool(),

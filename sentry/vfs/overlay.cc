@@ -25,7 +25,7 @@ struct OverlayFs {
 class OverlayInode final : public Inode, public std::enable_shared_from_this<OverlayInode> {
  public:
   OverlayInode(std::shared_ptr<OverlayFs> fs, std::shared_ptr<Inode> upper,
-               std::shared_ptr<Inode> lower, std::weak_ptr<OverlayInode> parent, std::string name)
+               std::shared_ptr<Inode> lower, std::shared_ptr<OverlayInode> parent, std::string name)
       : fs_(std::move(fs)),
         lower_(std::move(lower)),
         ino_(lower_ ? lower_->Stat().ino : (upper->Stat().ino | kUpperInoBit)),
@@ -93,7 +93,7 @@ class OverlayInode final : public Inode, public std::enable_shared_from_this<Ove
     if (ErrnoResult r = t->CopyUpLocked(); !r.ok()) return r;
     if (ErrnoResult r = CopyUpLocked(); !r.ok()) return r;
     if (ErrnoResult r = upper_->Link(name, t->upper_); !r.ok()) return r;
-    children_[name] = t;
+    Put(name, t);
     return {};
   }
 
@@ -169,9 +169,19 @@ class OverlayInode final : public Inode, public std::enable_shared_from_this<Ove
     if (ErrnoResult r = CopyUpLocked(); !r.ok()) return r.error();
     ErrnoOr<std::shared_ptr<Inode>> up = make(*upper_);
     if (!up.ok()) return up.error();
-    auto child = std::make_shared<OverlayInode>(fs_, std::move(*up), nullptr, weak_from_this(), name);
-    children_[name] = child;
+    auto child = std::make_shared<OverlayInode>(fs_, std::move(*up), nullptr, nullptr, name);
+    Put(name, child);
     return std::shared_ptr<Inode>(child);
+  }
+  void Put(const std::string& name, const std::shared_ptr<OverlayInode>& c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu) {
+    children_[name] = {c->upper_ ? c : nullptr, c};
+  }
+  std::shared_ptr<OverlayInode> Cached(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu) {
+    auto it = children_.find(name);
+    if (it == children_.end()) return nullptr;
+    return it->second.strong ? it->second.strong : it->second.weak.lock();
   }
   // Whether the upper object still has a name.
   bool UpperLinked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu) {
@@ -182,24 +192,32 @@ class OverlayInode final : public Inode, public std::enable_shared_from_this<Ove
   const std::shared_ptr<Inode> lower_;  // null: upper only
   const uint64_t ino_;
   std::shared_ptr<Inode> upper_ ABSL_GUARDED_BY(fs_->mu);  // null: not copied up
-  std::weak_ptr<OverlayInode> parent_ ABSL_GUARDED_BY(fs_->mu);
+  // Until copied up: the directory to copy up into, and our name there.
+  std::shared_ptr<OverlayInode> parent_ ABSL_GUARDED_BY(fs_->mu);
   std::string name_ ABSL_GUARDED_BY(fs_->mu);
   bool dead_ ABSL_GUARDED_BY(fs_->mu) = false;
-  // Directories: the children looked up so far (an object keeps its copy-up
-  // state in one OverlayInode), and the lower names hidden from view.
-  std::map<std::string, std::shared_ptr<OverlayInode>> children_ ABSL_GUARDED_BY(fs_->mu);
+  // Directories: the children looked up so far, so that an object has one
+  // OverlayInode while anyone uses it; those with an upper object are held
+  // (their copy-up state, whiteouts and inode number live here), lower-only
+  // ones weakly (they can be rebuilt from the lower layer). And the lower
+  // names hidden from view (a directory with whiteouts is copied up, so
+  // held).
+  struct Child {
+    std::shared_ptr<OverlayInode> strong;
+    std::weak_ptr<OverlayInode> weak;
+  };
+  std::map<std::string, Child> children_ ABSL_GUARDED_BY(fs_->mu);
   std::set<std::string> whiteouts_ ABSL_GUARDED_BY(fs_->mu);
 };
 
 ErrnoOr<std::shared_ptr<OverlayInode>> OverlayInode::LookupLocked(const std::string& name) {
   if (!IsDirLocked()) return Errno(ENOTDIR);
-  if (auto it = children_.find(name); it != children_.end()) {
-    std::shared_ptr<OverlayInode> c = it->second;
+  if (std::shared_ptr<OverlayInode> c = Cached(name)) {
     if (c->upper_ || !lower_) return c;
     // A lower-only object follows the lower layer (which revalidates).
     auto l = lower_->Lookup(name);
     if (l.ok() && *l == c->lower_) return c;
-    children_.erase(it);
+    children_.erase(name);
     if (!l.ok()) return l.error();
   }
   std::shared_ptr<Inode> up, low;
@@ -218,8 +236,11 @@ ErrnoOr<std::shared_ptr<OverlayInode>> OverlayInode::LookupLocked(const std::str
     }
   }
   if (!up && !low) return Errno(ENOENT);
-  auto c = std::make_shared<OverlayInode>(fs_, std::move(up), std::move(low), weak_from_this(), name);
-  children_[name] = c;
+  // Only a lower-only object needs its parent (to copy up into); an upper
+  // one holding its parent would make a cycle.
+  std::shared_ptr<OverlayInode> parent = up ? nullptr : shared_from_this();
+  auto c = std::make_shared<OverlayInode>(fs_, std::move(up), std::move(low), std::move(parent), name);
+  Put(name, c);
   return c;
 }
 
@@ -229,8 +250,8 @@ ErrnoOr<std::vector<DirEntry>> OverlayInode::ReadDirLocked() {
     auto es = upper_->ReadDir();
     if (!es.ok()) return es.error();
     for (DirEntry& e : *es) {
-      auto it = children_.find(e.name);
-      e.ino = it != children_.end() ? it->second->ino_ : (e.ino | kUpperInoBit);
+      auto c = Cached(e.name);
+      e.ino = c ? c->ino_ : (e.ino | kUpperInoBit);
       std::string n = e.name;
       merged.emplace(std::move(n), std::move(e));
     }
@@ -253,7 +274,7 @@ ErrnoOr<std::vector<DirEntry>> OverlayInode::ReadDirLocked() {
 ErrnoResult OverlayInode::CopyUpLocked() {
   if (upper_) return {};
   if (dead_) return Errno(ENOENT);
-  std::shared_ptr<OverlayInode> p = parent_.lock();
+  std::shared_ptr<OverlayInode> p = parent_;
   if (!p) return Errno(ENOENT);
   if (ErrnoResult r = p->CopyUpLocked(); !r.ok()) return r;
   const InodeAttr a = lower_->Stat();
@@ -300,10 +321,16 @@ ErrnoResult OverlayInode::CopyUpLocked() {
     if (ErrnoResult r = (*up)->SetAttr(req); !r.ok()) return undo(r.error());
   }
   upper_ = std::move(*up);
+  p->Put(name_, shared_from_this());  // now held by its parent
+  parent_.reset();
   return {};
 }
 
 ErrnoResult OverlayInode::RemoveLocked(const std::string& name, OverlayInode& c, bool dir) {
+  // A whiteout lives in a copied-up directory (so that it is held).
+  if (c.lower_) {
+    if (ErrnoResult r = CopyUpLocked(); !r.ok()) return r;
+  }
   if (c.upper_) {
     // The child has an upper object, so this directory was copied up.
     ErrnoResult r = dir ? upper_->Rmdir(name) : upper_->Unlink(name);
@@ -362,13 +389,9 @@ ErrnoResult OverlayInode::Rename(const std::string& old_name, Inode& new_dir_bas
   if (src->lower_) whiteouts_.insert(old_name);
   if (dst && dst->lower_) nd->whiteouts_.insert(new_name);
   children_.erase(old_name);
-  nd->children_[new_name] = src;
-  src->parent_ = nd->weak_from_this();
-  src->name_ = new_name;
+  nd->Put(new_name, src);  // src and dst are copied up: no parent_ to fix
   if (exchange) {
-    children_[old_name] = dst;
-    dst->parent_ = weak_from_this();
-    dst->name_ = old_name;
+    Put(old_name, dst);
   } else if (dst) {
     dst->dead_ = !dst->UpperLinked();
   }
@@ -382,8 +405,7 @@ std::shared_ptr<Inode> NewMemoryOverlay(std::shared_ptr<Inode> lower) {
   auto upper = NewTmpfs(a.mode & 07777, {a.uid, a.gid});
   auto fs = std::make_shared<OverlayFs>();
   fs->dev = NewDeviceNumber();
-  return std::make_shared<OverlayInode>(fs, std::move(upper), std::move(lower),
-                                        std::weak_ptr<OverlayInode>(), "/");
+  return std::make_shared<OverlayInode>(fs, std::move(upper), std::move(lower), nullptr, "/");
 }
 
 }  // namespace sentry::vfs

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gofer/test_util.h"
@@ -237,6 +239,35 @@ TEST_F(OverlayTest, HardLinkCopiesUp) {
   auto other = NewTmpfs(0755, o_);
   auto t = other->Create("t", 0644, o_);
   EXPECT_EQ(Err(root_->Link("cross", *t)), EXDEV);
+}
+
+// Threads racing to copy up the same lower file and to create in the same
+// lower directory: one copy-up, every write and file kept.
+TEST_F(OverlayTest, ConcurrentCopyUpAndCreate) {
+  std::string big(100000, 'x');
+  WriteFile(dir_.Sub("d/big"), big);
+  auto d = Get(*root_, "d");
+  auto f = Get(*d, "big");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const char c = static_cast<char>('a' + t);
+      if (!f->WriteAt(&c, 1, t * 1000).ok()) failures++;
+      if (!d->Create("n" + std::to_string(t), 0644, o_).ok()) failures++;
+      if (!Get(*d, "g")) failures++;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::string got(big.size(), '\0');
+  ASSERT_EQ(*f->ReadAt(got.data(), got.size(), 0), big.size());
+  for (int t = 0; t < 8; ++t) {
+    big[t * 1000] = static_cast<char>('a' + t);
+  }
+  EXPECT_EQ(got, big);
+  EXPECT_EQ(Names(*d).size(), 11u);
+  EXPECT_EQ(ReadFile(dir_.Sub("d/big")), std::string(100000, 'x'));
 }
 
 }  // namespace
