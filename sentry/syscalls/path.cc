@@ -190,6 +190,10 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     } else {
       if (ErrnoResult c = MayCreate(t, p->dir); !c.ok()) return c.error();
       auto inode = p->dir.inode().Create(p->name, mode & ~Umask(t) & 07777, OwnerOf(t));
+      if (!inode.ok() && inode.error().value() == EEXIST && (flags & O_EXCL) == 0) {
+        // Created meanwhile (e.g. on the host under a gofer root): open it.
+        return DoOpen(t, dirfd, path, flags & ~static_cast<uint32_t>(O_CREAT), mode, resolve);
+      }
       if (!inode.ok()) return inode.error();
       vd = {p->dir.mount, p->dir.dentry->Added(p->name, std::move(*inode))};
       created = true;

@@ -217,7 +217,13 @@ ErrnoOr<std::shared_ptr<Inode>> GoferInode::Create(const std::string& name, uint
       fs9p::Tlcreate{*nf, name, O_WRONLY | O_CREAT | O_EXCL, mode & 07777, o.gid});
   if (!r.ok()) {
     s_->Clunk(*nf);
-    return ToErrno(r.status());
+    Errno e = ToErrno(r.status());
+    if (e.value() == EEXIST) {
+      // Our cache said absent: forget that, the next lookup walks.
+      absl::MutexLock l(&mu_);
+      children_.erase(name);
+    }
+    return e;
   }
   // The created fid is open for writing: the new inode's write handle.
   auto h = std::make_shared<Handle>(s_, *nf, std::move(r->fd));

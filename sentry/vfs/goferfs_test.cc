@@ -308,6 +308,16 @@ TEST_P(GoferfsTest, ReplacedOnHostSeenAfterLookupTimeout) {
   EXPECT_TRUE(root_->Lookup("late").ok()) << "absent names are asked again";
 }
 
+TEST_P(GoferfsTest, CreateOverANameMadeOnTheHost) {
+  EXPECT_EQ(Err(root_->Lookup("late")), ENOENT);  // cached as absent for 60 s
+  WriteFile(dir_.Sub("late"), "host");
+  EXPECT_EQ(Err(root_->Lookup("late")), ENOENT);
+  EXPECT_EQ(Err(root_->Create("late", 0644, root_owner_)), EEXIST);
+  auto f = root_->Lookup("late");
+  ASSERT_TRUE(f.ok()) << "EEXIST dropped the stale absent entry";
+  EXPECT_EQ(ReadAll(**f), "host");
+}
+
 TEST_P(GoferfsTest, ReadOnlyGoferGivesErofs) {
   Connect(true, absl::Seconds(60));
   auto f = Get(*root_, "f");

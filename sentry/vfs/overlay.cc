@@ -34,9 +34,19 @@ class OverlayInode final : public Inode, public std::enable_shared_from_this<Ove
         name_(std::move(name)) {}
 
   InodeAttr Stat() override {
-    InodeAttr a = Top()->Stat();
+    std::shared_ptr<Inode> top;
+    bool merged;
+    {
+      absl::MutexLock l(&fs_->mu);
+      top = upper_ ? upper_ : lower_;
+      merged = upper_ && lower_;
+    }
+    InodeAttr a = top->Stat();
     a.dev = fs_->dev;
     a.ino = ino_;
+    // A merged directory's link count is unknown: 1, as Linux's overlayfs
+    // says (find(1) then does not count subdirectories by it).
+    if (merged && S_ISDIR(a.mode)) a.nlink = 1;
     return a;
   }
 

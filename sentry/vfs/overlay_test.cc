@@ -101,6 +101,7 @@ TEST_F(OverlayTest, ReadsTheLowerLayer) {
   EXPECT_EQ(Get(*root_, "x")->Stat().mode, S_IFREG | 04751u);
   EXPECT_EQ(Err(root_->Lookup("missing")), ENOENT);
   EXPECT_EQ(root_->Stat().dev, f->Stat().dev);
+  EXPECT_EQ(root_->Stat().nlink, 1u) << "merged directory";
 }
 
 TEST_F(OverlayTest, WritesStayInMemory) {
