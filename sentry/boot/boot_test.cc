@@ -333,6 +333,49 @@ TEST(BootTest, GoferRootFromAnInheritedConnection) {
   EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
 }
 
+// A file changed on the host while the sandbox runs is seen after reopen.
+TEST(BootTest, HostChangeSeenAfterReopen) {
+  for (const char* overlay : {"memory", "none", "memory-replace", "none-replace"}) {
+    const std::string mode = overlay;
+    const bool replace = mode.find("-replace") != std::string::npos;
+    const std::string ov = mode.substr(0, mode.find('-'));
+    RootDir root;
+    root.Write("data.txt", "before");
+    int in[2], out[2];
+    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      execl(SENTRY_BIN, SENTRY_BIN, "--root", root.path().c_str(), "--overlay", ov.c_str(),
+            "--gofer", GOFER_BIN, "--", REOPEN_BIN, nullptr);
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[256] = {};
+    ASSERT_NE(fgets(line, sizeof(line), f), nullptr);
+    EXPECT_STREQ(line, "before (size 6)\n");
+    if (replace) {  // a new file renamed over the old one, as editors do
+      root.Write("data.txt.new", "after, longer");
+      ASSERT_EQ(rename((root.path() + "/data.txt.new").c_str(),
+                       (root.path() + "/data.txt").c_str()), 0);
+    } else {  // the same file rewritten
+      root.Write("data.txt", "after, longer");
+    }
+    ASSERT_EQ(write(in[1], "x", 1), 1);
+    close(in[1]);
+    ASSERT_NE(fgets(line, sizeof(line), f), nullptr);
+    EXPECT_STREQ(line, "after, longer (size 13)\n") << overlay;
+    fclose(f);
+    int ws = 0;
+    ASSERT_EQ(waitpid(pid, &ws, 0), pid);
+    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
+  }
+}
+
 TEST(BootTest, MissingGoferIsAnError) {
   RootDir root;
   Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path(), "--gofer", "/nonexistent/gofer"});

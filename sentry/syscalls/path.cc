@@ -159,7 +159,7 @@ ErrnoResult StatTarget(Task& t, const Target& tg, struct stat* st) {
 // ---- open ----
 
 ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags, uint32_t mode,
-                    uint64_t resolve) {
+                    uint64_t resolve, bool retry_stale = true) {
   if ((flags & 020000000) != 0) return Errno(EOPNOTSUPP);  // O_TMPFILE (without O_DIRECTORY)
   if ((flags & O_PATH) != 0) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   const uint32_t acc = flags & O_ACCMODE;
@@ -221,7 +221,14 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
       if (ErrnoResult c = NotReadOnly(vd); !c.ok()) return c.error();
     }
     if (!created) {
-      if (ErrnoResult c = vd.inode().PrepareOpen(flags); !c.ok()) return c.error();
+      if (ErrnoResult c = vd.inode().PrepareOpen(flags); !c.ok()) {
+        // The file was replaced behind a cache (a gofer root changed on
+        // the host): resolve the path again, once.
+        if (c.error().value() == ESTALE && retry_stale) {
+          return DoOpen(t, dirfd, path, flags, mode, resolve, false);
+        }
+        return c.error();
+      }
     }
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && vd.inode().Stat().size != 0) {
       vfs::SetAttrRequest req;

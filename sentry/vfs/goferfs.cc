@@ -126,6 +126,9 @@ ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& na
     }
     result = reuse ? old : std::make_shared<GoferInode>(s_, *nf, *g);
     dropped = SetEntry(name, result);
+    absl::MutexLock cl(&result->mu_);
+    result->parent_ = weak_from_this();
+    result->name_ = name;
   }
   if (reuse) s_->Clunk(*nf);
   s_->KeepAlive(result);
@@ -362,6 +365,8 @@ ErrnoResult GoferInode::Rename(const std::string& old_name, Inode& new_dir_base,
   if (moved) {
     absl::MutexLock l(&moved->mu_);
     moved->attr_.ctime = ts;
+    moved->parent_ = nd->weak_from_this();
+    moved->name_ = new_name;
   }
   return {};
 }

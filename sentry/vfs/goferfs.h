@@ -4,11 +4,14 @@
 //
 // Caching policy (the gofer is the source of truth):
 //  - Attributes are cached in the inode and answered from memory by Stat().
-//    They are re-read with Tgetattr when the file is opened (PrepareOpen),
-//    when a path walk looks its name up again after `lookup_timeout`, and
-//    after every change made through this inode (setattr, link...). Our own
-//    writes update size and mtime locally. So stat of a cached path costs no
-//    round trip, and a file changed on the host is seen after a reopen.
+//    They are re-read when the file is opened (PrepareOpen: the name is
+//    walked again from its directory, Twalk + Tgetattr; if it now names
+//    another file, ESTALE tells open(2) to resolve the path again), when a
+//    path walk looks its name up again after `lookup_timeout`, and after
+//    every change made through this inode (setattr, link...). Our own writes
+//    update size and mtime locally. So stat of a cached path costs no round
+//    trip, and a file changed or replaced on the host is seen after a
+//    reopen.
 //  - A directory caches the result of looking a name up (the child inode,
 //    or "absent") for `lookup_timeout`, as long as the child inode lives
 //    (held by the VFS, or among the session's `cache_size` most recently

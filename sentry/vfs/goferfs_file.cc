@@ -81,8 +81,33 @@ ErrnoResult GoferInode::SetAttr(const SetAttrRequest& r) {
   return Refresh();
 }
 
+ErrnoResult GoferInode::Revalidate() {
+  std::shared_ptr<GoferInode> parent;
+  std::string name;
+  {
+    absl::MutexLock l(&mu_);
+    parent = parent_.lock();
+    name = name_;
+  }
+  if (!parent) return Refresh();  // the root, or a directory gone from the cache
+  auto nf = s_->Walk(parent->fid_, {name});
+  ErrnoOr<fs9p::Rgetattr> g = nf.ok() ? s_->Rpc<fs9p::Rgetattr>(fs9p::Tgetattr{*nf, fs9p::kGetattrBasic})
+                                      : ErrnoOr<fs9p::Rgetattr>(nf.error());
+  if (nf.ok()) s_->Clunk(*nf);
+  const bool gone = !g.ok() && (g.error().value() == ENOENT || g.error().value() == ENOTDIR);
+  if (!g.ok() && !gone) return g.error();
+  if (gone || g->qid.path != qid_path_) {
+    absl::MutexLock l(&parent->mu_);
+    parent->children_.erase(name);
+    return Errno(ESTALE);
+  }
+  absl::MutexLock l(&mu_);
+  SetAttrFrom(*g);
+  return {};
+}
+
 ErrnoResult GoferInode::PrepareOpen(uint32_t flags) {
-  if (ErrnoResult r = Refresh(); !r.ok()) return r;
+  if (ErrnoResult r = Revalidate(); !r.ok()) return r;
   if (!S_ISREG(mode())) return {};
   const uint32_t acc = flags & O_ACCMODE;
   if (acc == O_RDONLY || acc == O_RDWR) {

@@ -99,6 +99,10 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
 
   // Re-reads the attributes from the gofer.
   ErrnoResult Refresh();
+  // Re-walks this file's name from its directory: ESTALE (and the name
+  // forgotten, so that the next lookup walks it) if the name now means
+  // another file or nothing; else refreshes the attributes.
+  ErrnoResult Revalidate();
 
   // Session::KeepAlive's bookkeeping: when this inode last entered the ring.
   static constexpr uint64_t kNotRecent = ~uint64_t{0};
@@ -141,6 +145,9 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
   std::map<std::string, Entry> children_ ABSL_GUARDED_BY(mu_);
   std::optional<std::string> link_target_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Handle> read_ ABSL_GUARDED_BY(mu_), write_ ABSL_GUARDED_BY(mu_);
+  // Where this file was last looked up (for Revalidate).
+  std::weak_ptr<GoferInode> parent_ ABSL_GUARDED_BY(mu_);
+  std::string name_ ABSL_GUARDED_BY(mu_);
   absl::Mutex handle_mu_;  // serializes opening handles; before mu_
 };
 

@@ -292,6 +292,21 @@ TEST_P(GoferfsTest, StatIsCachedAndOpenRevalidates) {
   EXPECT_EQ(ReadAll(*f), "changed on the host");
 }
 
+TEST_P(GoferfsTest, ReplacedOnHostIsStaleAtOpen) {
+  auto f = Get(*root_, "f");
+  WriteFile(dir_.Sub("f.new"), "replacement");
+  ASSERT_EQ(rename(dir_.Sub("f.new").c_str(), dir_.Sub("f").c_str()), 0);
+  EXPECT_EQ(Get(*root_, "f"), f) << "within the lookup timeout";
+  EXPECT_EQ(Err(f->PrepareOpen(O_RDONLY)), ESTALE);
+  auto f2 = Get(*root_, "f");
+  ASSERT_NE(f2, f) << "the stale name was forgotten";
+  ASSERT_TRUE(f2->PrepareOpen(O_RDONLY).ok());
+  EXPECT_EQ(ReadAll(*f2), "replacement");
+  ASSERT_EQ(unlink(dir_.Sub("f").c_str()), 0);
+  EXPECT_EQ(Err(f2->PrepareOpen(O_RDONLY)), ESTALE);
+  EXPECT_EQ(Err(root_->Lookup("f")), ENOENT);
+}
+
 TEST_P(GoferfsTest, ReplacedOnHostSeenAfterLookupTimeout) {
   Connect(false, absl::ZeroDuration());
   auto f = Get(*root_, "f");
