@@ -111,24 +111,30 @@ ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& na
     s_->Clunk(*nf);
     return g.error();
   }
-  std::shared_ptr<GoferInode> result, dropped;
+  // No child lock is taken under ours (rename locks two directories by
+  // address, which may be a child before its parent).
+  std::shared_ptr<GoferInode> old, result, dropped;
   bool reuse = false;
   {
     absl::MutexLock l(&mu_);
-    std::shared_ptr<GoferInode> old;
     if (auto it = children_.find(name); it != children_.end()) old = it->second.inode.lock();
-    if (old && old->qid_path_ == g->qid.path) {
-      absl::MutexLock cl(&old->mu_);
-      if ((old->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
-        old->SetAttrFrom(*g);
-        reuse = true;
-      }
+  }
+  if (old && old->qid_path_ == g->qid.path) {
+    absl::MutexLock cl(&old->mu_);
+    if ((old->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
+      old->SetAttrFrom(*g);
+      reuse = true;
     }
-    result = reuse ? old : std::make_shared<GoferInode>(s_, *nf, *g);
-    dropped = SetEntry(name, result);
+  }
+  result = reuse ? old : std::make_shared<GoferInode>(s_, *nf, *g);
+  {
     absl::MutexLock cl(&result->mu_);
     result->parent_ = weak_from_this();
     result->name_ = name;
+  }
+  {
+    absl::MutexLock l(&mu_);
+    dropped = SetEntry(name, result);
   }
   if (reuse) s_->Clunk(*nf);
   s_->KeepAlive(result);

@@ -2,9 +2,10 @@
 // operations) and goferfs_file.cc (attributes and file I/O). See goferfs.h
 // for the caching policy.
 //
-// Lock order: a directory's mu_ before its children's mu_; two directories
-// (rename) by address. No RPC is sent while an inode's mu_ is held, except
-// in handle_mu_ sections (which only serialize opening a handle).
+// Locking: an inode's mu_ is never held while taking another's, except by
+// rename, which takes its two directories' in address order; handle_mu_
+// before mu_; Session::recent_mu alone. No RPC is sent while a mu_ is held
+// (handle_mu_ sections, which only serialize opening a handle, do).
 #ifndef SENTRY_VFS_GOFERFS_INODE_H_
 #define SENTRY_VFS_GOFERFS_INODE_H_
 
