@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,10 @@ absl::StatusOr<std::unique_ptr<GoferProcess>> GoferProcess::Spawn(const std::str
       _exit(126);
     }
     if (dup2(null_fd.get(), 0) != 0 || dup2(null_fd.get(), 1) != 1) _exit(126);
+    // Nothing else of the Sentry's (the app's host FDs among them).
+    if (syscall(SYS_close_range, kChildFd + 1, ~0U, 0) != 0) {
+      for (int fd = kChildFd + 1; fd < 1024; ++fd) close(fd);
+    }
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

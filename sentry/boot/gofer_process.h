@@ -2,7 +2,8 @@
 // when the caller did not hand it a connection to one.
 //
 // The child runs `gofer --root DIR [--ro] --fd 3` over one end of a
-// socketpair (stdin/stdout on /dev/null, stderr shared with the Sentry),
+// socketpair (stdin/stdout on /dev/null, stderr shared with the Sentry, no
+// other FD of the Sentry's),
 // dies with the Sentry (PR_SET_PDEATHSIG), and is killed and reaped when
 // the GoferProcess goes away. Without root privileges the gofer cannot
 // confine itself (mount namespace, pivot_root): it then runs with
