@@ -75,7 +75,12 @@ std::shared_ptr<GoferInode> GoferInode::SetEntry(const std::string& name,
 }
 
 GoferInode::GoferInode(std::shared_ptr<Session> s, uint32_t fid, const fs9p::Rgetattr& attr)
-    : s_(std::move(s)), fid_(fid), qid_path_(attr.qid.path) {
+    : s_(std::move(s)),
+      fid_(fid),
+      qid_path_(attr.qid.path),
+      has_btime_((attr.valid & fs9p::kGetattrBtime) != 0),
+      btime_sec_(attr.btime_sec),
+      btime_nsec_(attr.btime_nsec) {
   absl::MutexLock l(&mu_);
   SetAttrFrom(attr);
 }
@@ -119,12 +124,10 @@ ErrnoOr<std::shared_ptr<GoferInode>> GoferInode::WalkChild(const std::string& na
     absl::MutexLock l(&mu_);
     if (auto it = children_.find(name); it != children_.end()) old = it->second.inode.lock();
   }
-  if (old && old->qid_path_ == g->qid.path) {
+  if (old && old->SameFile(*g)) {
     absl::MutexLock cl(&old->mu_);
-    if ((old->attr_.mode & S_IFMT) == (g->mode & S_IFMT)) {
-      old->SetAttrFrom(*g);
-      reuse = true;
-    }
+    old->SetAttrFrom(*g);
+    reuse = true;
   }
   result = reuse ? old : std::make_shared<GoferInode>(s_, *nf, *g);
   {

@@ -27,6 +27,16 @@ void GoferInode::SetAttrFrom(const fs9p::Rgetattr& g) {
   attr_.ctime = {static_cast<time_t>(g.ctime_sec), static_cast<long>(g.ctime_nsec)};
 }
 
+bool GoferInode::SameFile(const fs9p::Rgetattr& g) {
+  if (g.qid.path != qid_path_) return false;
+  if (has_btime_ && (g.valid & fs9p::kGetattrBtime) != 0 &&
+      (g.btime_sec != btime_sec_ || g.btime_nsec != btime_nsec_)) {
+    return false;
+  }
+  absl::MutexLock l(&mu_);
+  return (attr_.mode & S_IFMT) == (g.mode & S_IFMT);
+}
+
 InodeAttr GoferInode::Stat() {
   absl::MutexLock l(&mu_);
   return attr_;
@@ -96,7 +106,7 @@ ErrnoResult GoferInode::Revalidate() {
   if (nf.ok()) s_->Clunk(*nf);
   const bool gone = !g.ok() && (g.error().value() == ENOENT || g.error().value() == ENOTDIR);
   if (!g.ok() && !gone) return g.error();
-  if (gone || g->qid.path != qid_path_) {
+  if (gone || !SameFile(*g)) {
     absl::MutexLock l(&parent->mu_);
     parent->children_.erase(name);
     return Errno(ESTALE);

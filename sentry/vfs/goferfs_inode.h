@@ -100,6 +100,10 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
 
   // Re-reads the attributes from the gofer.
   ErrnoResult Refresh();
+  // Whether `g` describes this inode's file: same qid path and type, and
+  // the same birth time when the gofer reports one (a host inode number
+  // can be reused by a new file once the old one is gone).
+  bool SameFile(const fs9p::Rgetattr& g);
   // Re-walks this file's name from its directory: ESTALE (and the name
   // forgotten, so that the next lookup walks it) if the name now means
   // another file or nothing; else refreshes the attributes.
@@ -141,6 +145,8 @@ class GoferInode final : public Inode, public std::enable_shared_from_this<Gofer
   const std::shared_ptr<Session> s_;
   const uint32_t fid_;
   const uint64_t qid_path_;
+  const bool has_btime_;
+  const uint64_t btime_sec_, btime_nsec_;
   absl::Mutex mu_;
   InodeAttr attr_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Entry> children_ ABSL_GUARDED_BY(mu_);

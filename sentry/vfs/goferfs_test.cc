@@ -307,6 +307,27 @@ TEST_P(GoferfsTest, ReplacedOnHostIsStaleAtOpen) {
   EXPECT_EQ(Err(root_->Lookup("f")), ENOENT);
 }
 
+// Removed and recreated on the host, perhaps with the same inode number:
+// the birth time tells the two files apart.
+TEST_P(GoferfsTest, RecreatedOnHostIsStaleAtOpen) {
+  auto f = Get(*root_, "f");
+  struct stat before, after;
+  ASSERT_EQ(stat(dir_.Sub("f").c_str(), &before), 0);
+  ASSERT_EQ(unlink(dir_.Sub("f").c_str()), 0);
+  WriteFile(dir_.Sub("f"), "recreated");
+  ASSERT_EQ(stat(dir_.Sub("f").c_str(), &after), 0);
+  struct statx sx;
+  ASSERT_EQ(statx(AT_FDCWD, dir_.Sub("f").c_str(), 0, STATX_BTIME, &sx), 0);
+  if (before.st_ino == after.st_ino && (sx.stx_mask & STATX_BTIME) == 0) {
+    GTEST_SKIP() << "inode number reused on a filesystem without birth times";
+  }
+  EXPECT_EQ(Err(f->PrepareOpen(O_RDONLY)), ESTALE);
+  auto f2 = Get(*root_, "f");
+  ASSERT_NE(f2, f);
+  ASSERT_TRUE(f2->PrepareOpen(O_RDONLY).ok());
+  EXPECT_EQ(ReadAll(*f2), "recreated");
+}
+
 TEST_P(GoferfsTest, ReplacedOnHostSeenAfterLookupTimeout) {
   Connect(false, absl::ZeroDuration());
   auto f = Get(*root_, "f");
