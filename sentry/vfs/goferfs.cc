@@ -41,6 +41,38 @@ void Session::Clunk(uint32_t fid) {
   client->ReleaseFid(fid);
 }
 
+ErrnoResult Session::UnlinkAt(uint32_t dir, const std::string& name, uint32_t flags) {
+  auto r = Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{dir, name, flags});
+  if (r.ok() || r.error().value() != EOPNOTSUPP) return r.ok() ? ErrnoResult() : r.error();
+  auto f = Walk(dir, {name});
+  if (!f.ok()) return f.error();
+  auto g = Rpc<fs9p::Rgetattr>(fs9p::Tgetattr{*f, fs9p::kGetattrMode});
+  if (!g.ok()) {
+    Clunk(*f);
+    return g.error();
+  }
+  const bool is_dir = S_ISDIR(g->mode);
+  if (is_dir != ((flags & AT_REMOVEDIR) != 0)) {
+    Clunk(*f);
+    return Errno(is_dir ? EISDIR : ENOTDIR);
+  }
+  // Tremove clunks the fid whatever the outcome.
+  auto rm = Rpc<fs9p::Rremove>(fs9p::Tremove{*f});
+  client->ReleaseFid(*f);
+  return rm.ok() ? ErrnoResult() : rm.error();
+}
+
+ErrnoResult Session::RenameAt(uint32_t old_dir, const std::string& old_name, uint32_t new_dir,
+                              const std::string& new_name) {
+  auto r = Rpc<fs9p::Rrenameat>(fs9p::Trenameat{old_dir, old_name, new_dir, new_name});
+  if (r.ok() || r.error().value() != EOPNOTSUPP) return r.ok() ? ErrnoResult() : r.error();
+  auto f = Walk(old_dir, {old_name});
+  if (!f.ok()) return f.error();
+  auto rn = Rpc<fs9p::Rrename>(fs9p::Trename{*f, new_dir, new_name});
+  Clunk(*f);
+  return rn.ok() ? ErrnoResult() : rn.error();
+}
+
 void Session::KeepAlive(const std::shared_ptr<GoferInode>& i) {
   const uint64_t cap = std::max<uint64_t>(opts.cache_size, 2);
   std::shared_ptr<GoferInode> dropped;
@@ -291,8 +323,7 @@ ErrnoResult GoferInode::Link(const std::string& name, const std::shared_ptr<Inod
 
 ErrnoResult GoferInode::Unlink(const std::string& name) {
   if (!S_ISDIR(mode())) return Errno(ENOTDIR);
-  auto r = s_->Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{fid_, name, 0});
-  if (!r.ok()) return r.error();
+  if (ErrnoResult r = s_->UnlinkAt(fid_, name, 0); !r.ok()) return r;
   std::shared_ptr<GoferInode> dropped;
   {
     absl::MutexLock l(&mu_);
@@ -309,8 +340,7 @@ ErrnoResult GoferInode::Unlink(const std::string& name) {
 
 ErrnoResult GoferInode::Rmdir(const std::string& name) {
   if (!S_ISDIR(mode())) return Errno(ENOTDIR);
-  auto r = s_->Rpc<fs9p::Runlinkat>(fs9p::Tunlinkat{fid_, name, AT_REMOVEDIR});
-  if (!r.ok()) return r.error();
+  if (ErrnoResult r = s_->UnlinkAt(fid_, name, AT_REMOVEDIR); !r.ok()) return r;
   std::shared_ptr<GoferInode> dropped;
   {
     absl::MutexLock l(&mu_);
@@ -342,8 +372,7 @@ ErrnoResult GoferInode::Rename(const std::string& old_name, Inode& new_dir_base,
     }
     if (probe.error().value() != ENOENT) return probe.error();
   }
-  auto r = s_->Rpc<fs9p::Rrenameat>(fs9p::Trenameat{fid_, old_name, nd->fid_, new_name});
-  if (!r.ok()) return r.error();
+  if (ErrnoResult r = s_->RenameAt(fid_, old_name, nd->fid_, new_name); !r.ok()) return r;
   // The gofer moved its node: our fids follow the file. Move the cache.
   std::shared_ptr<GoferInode> moved, dropped;
   const auto ts = NowTimespec();
@@ -389,7 +418,7 @@ ErrnoOr<std::shared_ptr<Inode>> NewGoferfs(std::shared_ptr<fs9p::Client> client,
   s->opts = opts;
   s->dev = NewDeviceNumber();
   uint32_t fid = s->client->NewFid();
-  auto a = s->Rpc<fs9p::Rattach>(fs9p::Tattach{fid, fs9p::kNoFid, "root", "", opts.attach_uid});
+  auto a = s->Rpc<fs9p::Rattach>(fs9p::Tattach{fid, fs9p::kNoFid, "root", opts.aname, opts.attach_uid});
   if (!a.ok()) {
     s->client->ReleaseFid(fid);
     return a.error();

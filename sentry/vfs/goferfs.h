@@ -34,6 +34,7 @@
 #define SENTRY_VFS_GOFERFS_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/time/time.h"
 #include "fs9p/client.h"
@@ -49,6 +50,9 @@ struct GoferfsOptions {
   size_t cache_size = 1024;
   // Tattach's n_uname: the owner the gofer gives to files it creates.
   uint32_t attach_uid = fs9p::kNoUid;
+  // Tattach's aname ("" for our gofer; other servers, e.g. diod, name the
+  // exported directory).
+  std::string aname = "";
 };
 
 // Attaches to the gofer behind `client` and returns the root directory.

@@ -57,6 +57,11 @@ struct Session {
   // walk is ENOENT.
   ErrnoOr<uint32_t> Walk(uint32_t fid, std::vector<std::string> names);
   void Clunk(uint32_t fid);
+  // Tunlinkat, or for servers without it (diod) Twalk + Tremove.
+  ErrnoResult UnlinkAt(uint32_t dir, const std::string& name, uint32_t flags);
+  // Trenameat, or for servers without it Twalk + Trename.
+  ErrnoResult RenameAt(uint32_t old_dir, const std::string& old_name, uint32_t new_dir,
+                       const std::string& new_name);
 };
 
 // An opened fid (Tlopen/Tlcreate) and the host FD the gofer donated, if any.
