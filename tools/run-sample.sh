@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the gofer serves examples/rootfs (confined, read-only) on a
 # unix socket, and the project's own 9P client lists it and reads a file;
-# then the Sentry runs Debian's static busybox on the ptrace platform.
+# then the Sentry runs Debian's static busybox on the ptrace platform, with
+# an empty root and then with examples/rootfs served by its own gofer.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,3 +24,10 @@ echo "\$ sentry -- /bin/busybox uname -a      (Debian's static busybox; every sy
 "$build/sentry/boot/sentry" -- /bin/busybox uname -a
 echo '$ sentry -- /bin/busybox echo "hello from the sandbox"'
 "$build/sentry/boot/sentry" -- /bin/busybox echo "hello from the sandbox"
+echo
+echo "\$ sentry --root examples/rootfs -- /bin/busybox ls -l /etc   (the Sentry starts its own gofer; file syscalls see the rootfs under an in-memory overlay)"
+"$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox ls -l /etc
+echo "\$ sentry --root examples/rootfs -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo $x'"
+"$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo "$x"'
+echo "\$ cat examples/rootfs/etc/hostname   (unchanged on the host)"
+cat "$root/examples/rootfs/etc/hostname"

@@ -3,10 +3,15 @@
 // should match, checked against the sandbox's values where they differ by
 // design (pid 1, uname release).
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -221,6 +226,170 @@ TEST(BootTest, DynamicBinaryIs126) {
   Result s = Sandboxed({"/bin/true"});
   EXPECT_EQ(s.status, 126);
   EXPECT_THAT(s.err, HasSubstr("dynamic binaries need the VFS (issue 5)"));
+}
+
+// ---- a root file system served by the gofer ----
+
+// A temp dir holding what rootfs.c expects to find.
+class RootDir {
+ public:
+  RootDir() {
+    char tmpl[] = "/tmp/sentry_rootfs_XXXXXX";
+    path_ = mkdtemp(tmpl);
+    Write("hello.txt", "hi from the host");
+    Write("victim", "v");
+    Write("mv_src", "m");
+  }
+  ~RootDir() {
+    nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); },
+         16, FTW_DEPTH | FTW_PHYS);
+  }
+  const std::string& path() const { return path_; }
+  void Write(const std::string& rel, const std::string& data) {
+    std::ofstream(path_ + "/" + rel) << data;
+  }
+  std::string Read(const std::string& rel) const {
+    std::ifstream in(path_ + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  bool Exists(const std::string& rel) const {
+    struct stat st;
+    return lstat((path_ + "/" + rel).c_str(), &st) == 0;
+  }
+
+ private:
+  std::string path_;
+};
+
+const char kRootfsWritable[] =
+    "read /hello.txt: hi from the host\nsize 16\nwrite /out.txt: ok\n"
+    "read /out.txt: written in the sandbox\nmkdir /newdir: ok\nunlink /victim: ok\n"
+    "rename /mv_src: ok\nls /: . .. hello.txt mv_dst newdir out.txt\n";
+// Under the overlay the Sentry makes the /dev, /proc and /sys mountpoints
+// the root lacks (in memory); written through, it never adds them.
+const char kRootfsWritableOverlay[] =
+    "read /hello.txt: hi from the host\nsize 16\nwrite /out.txt: ok\n"
+    "read /out.txt: written in the sandbox\nmkdir /newdir: ok\nunlink /victim: ok\n"
+    "rename /mv_src: ok\nls /: . .. dev hello.txt mv_dst newdir out.txt proc sys\n";
+
+TEST(BootTest, GoferRootWithoutOverlayWritesTheHost) {
+  RootDir root;
+  Result s = Sandboxed({ROOTFS_BIN}, "",
+                       {"--root", root.path(), "--overlay", "none", "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritable) << s.err;
+  EXPECT_EQ(root.Read("out.txt"), "written in the sandbox");
+  EXPECT_TRUE(root.Exists("newdir"));
+  EXPECT_FALSE(root.Exists("victim"));
+  EXPECT_FALSE(root.Exists("mv_src"));
+  EXPECT_EQ(root.Read("mv_dst"), "m");
+}
+
+TEST(BootTest, GoferRootUnderTheMemoryOverlayLeavesTheHostAlone) {
+  RootDir root;
+  // The default overlay, and the default gofer (next to the sentry binary).
+  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path()});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritableOverlay) << s.err;
+  EXPECT_FALSE(root.Exists("proc"));
+  EXPECT_FALSE(root.Exists("out.txt"));
+  EXPECT_FALSE(root.Exists("newdir"));
+  EXPECT_EQ(root.Read("victim"), "v");
+  EXPECT_EQ(root.Read("mv_src"), "m");
+  EXPECT_FALSE(root.Exists("mv_dst"));
+}
+
+TEST(BootTest, ReadOnlyGoferRootRefusesWrites) {
+  RootDir root;
+  for (const char* overlay : {"none", "memory"}) {
+    Result s = Sandboxed({ROOTFS_BIN}, "",
+                         {"--root", root.path(), "--root-readonly", "--overlay", overlay,
+                          "--gofer", GOFER_BIN});
+    EXPECT_EQ(s.status, 0) << s.err;
+    EXPECT_EQ(s.out,
+              "read /hello.txt: hi from the host\nsize 16\ncreate /out.txt: errno 30\n"
+              "mkdir /newdir: errno 30\nunlink /victim: errno 30\nrename /mv_src: errno 30\n" +
+                  std::string("ls /: . .. ") +
+                  (std::string(overlay) == "memory" ? "dev hello.txt mv_src proc sys victim\n"
+                                                    : "hello.txt mv_src victim\n"))
+        << overlay << ": " << s.err;
+  }
+  EXPECT_FALSE(root.Exists("out.txt"));
+}
+
+TEST(BootTest, GoferRootFromAnInheritedConnection) {
+  RootDir root;
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  pid_t gofer = fork();
+  if (gofer == 0) {
+    close(sv[0]);
+    dup2(sv[1], 3);
+    execl(GOFER_BIN, GOFER_BIN, "--root", root.path().c_str(), "--fd", "3", nullptr);
+    _exit(127);
+  }
+  close(sv[1]);
+  Result s = Sandboxed({ROOTFS_BIN}, "",
+                       {"--gofer-fd", std::to_string(sv[0]), "--overlay", "none"});
+  close(sv[0]);
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, kRootfsWritable) << s.err;
+  EXPECT_EQ(root.Read("out.txt"), "written in the sandbox");
+  int ws = 0;
+  ASSERT_EQ(waitpid(gofer, &ws, 0), gofer);  // the sentry hung up: the gofer exits
+  EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
+}
+
+// A file changed on the host while the sandbox runs is seen after reopen.
+TEST(BootTest, HostChangeSeenAfterReopen) {
+  for (const char* overlay : {"memory", "none", "memory-replace", "none-replace"}) {
+    const std::string mode = overlay;
+    const bool replace = mode.find("-replace") != std::string::npos;
+    const std::string ov = mode.substr(0, mode.find('-'));
+    RootDir root;
+    root.Write("data.txt", "before");
+    int in[2], out[2];
+    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      execl(SENTRY_BIN, SENTRY_BIN, "--root", root.path().c_str(), "--overlay", ov.c_str(),
+            "--gofer", GOFER_BIN, "--", REOPEN_BIN, nullptr);
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[256] = {};
+    ASSERT_NE(fgets(line, sizeof(line), f), nullptr);
+    EXPECT_STREQ(line, "before (size 6)\n");
+    if (replace) {  // a new file renamed over the old one, as editors do
+      root.Write("data.txt.new", "after, longer");
+      ASSERT_EQ(rename((root.path() + "/data.txt.new").c_str(),
+                       (root.path() + "/data.txt").c_str()), 0);
+    } else {  // the same file rewritten
+      root.Write("data.txt", "after, longer");
+    }
+    ASSERT_EQ(write(in[1], "x", 1), 1);
+    close(in[1]);
+    ASSERT_NE(fgets(line, sizeof(line), f), nullptr);
+    EXPECT_STREQ(line, "after, longer (size 13)\n") << overlay;
+    fclose(f);
+    int ws = 0;
+    ASSERT_EQ(waitpid(pid, &ws, 0), pid);
+    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
+  }
+}
+
+TEST(BootTest, MissingGoferIsAnError) {
+  RootDir root;
+  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path(), "--gofer", "/nonexistent/gofer"});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_THAT(s.err, HasSubstr("gofer"));
 }
 
 }  // namespace

@@ -2,12 +2,17 @@
 //
 //   sentry [--spec FILE] [--platform ptrace] [--hostname H] [--uid N]
 //          [--gid N] [--env K=V]... [--strace-unimplemented]
-//          [--control-fd N [--exit-status-fd N]] [-- BINARY ARGS...]
+//          [--control-fd N [--exit-status-fd N]]
+//          [--root DIR] [--root-readonly] [--overlay memory|none]
+//          [--gofer PATH] [--gofer-fd N] [-- BINARY ARGS...]
 //
 // With --control-fd (a listening unix socket; sentry/control/server.h) the
 // Sentry boots, then waits for the control Start request before running
 // init: runsc's create/start split.
 // Flags override the spec; a command after the flags replaces its args.
+// The root file system (rootfs.h): with --root (or --gofer-fd), the gofer's
+// tree, by default under an in-memory overlay; else an empty tmpfs. The
+// init binary is still loaded from the host path given (BootExecLoader).
 // Exit status: init's exit code, or 128+N if signal N killed it; 127 if the
 // binary does not exist, 126 if it cannot be executed, 125 for usage
 // errors or Sentry failures.
@@ -33,6 +38,7 @@
 #include "platform/platform.h"
 #include "sentry/boot/exec_loader.h"
 #include "sentry/boot/mounts.h"
+#include "sentry/boot/rootfs.h"
 #include "sentry/boot/spec.h"
 #include "sentry/control/kernel_controller.h"
 #include "sentry/control/server.h"
@@ -43,7 +49,6 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/vfs/mount.h"
 #include "sentry/vfs/path.h"
-#include "sentry/vfs/tmpfs.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -99,6 +104,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> env;
   bool strace_unimplemented = false;
   int control_fd = -1, exit_status_fd = -1;
+  std::optional<std::string> root_dir, overlay, gofer_binary;
+  std::optional<int> gofer_fd;
+  bool root_readonly = false;
   app.add_option("--spec", spec_path, "boot spec (JSON)")->check(CLI::ExistingFile);
   app.add_option("--platform", platform_name, "ptrace");
   app.add_option("--hostname", hostname, "the sandbox's hostname");
@@ -109,6 +117,13 @@ int main(int argc, char** argv) {
                "log every call of an unimplemented syscall, not only the first");
   app.add_option("--control-fd", control_fd, "listening control socket: wait for Start");
   app.add_option("--exit-status-fd", exit_status_fd, "with --control-fd: init's exit code goes here");
+  app.add_option("--root", root_dir, "the container's root directory, served by a gofer");
+  app.add_flag("--root-readonly", root_readonly, "mount the root read-only");
+  app.add_option("--overlay", overlay, "memory (default): writes stay in Sentry memory; none")
+      ->check(CLI::IsMember({"memory", "none"}));
+  app.add_option("--gofer", gofer_binary, "the gofer binary to start for --root");
+  app.add_option("--gofer-fd", gofer_fd, "connected socket to a running gofer")
+      ->check(CLI::Range(0, 1 << 20));
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -149,6 +164,28 @@ int main(int argc, char** argv) {
   if (uid) spec.uid = *uid;
   if (gid) spec.gid = *gid;
   for (auto& e : env) spec.env.push_back(e);
+  if (root_dir) {
+    if (root_dir->empty() || (*root_dir)[0] != '/') {
+      std::fprintf(stderr, "sentry: --root must be an absolute path\n");
+      return kUsageError;
+    }
+    spec.root_path = *root_dir;
+  }
+  if (root_readonly) spec.root_readonly = true;
+  if (overlay) spec.overlay = *overlay;
+  if (gofer_fd) spec.gofer_fd = *gofer_fd;
+  if (!gofer_binary) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    gofer_binary = sentry::boot::DefaultGoferBinary(n > 0 ? std::string(exe, n) : "");
+  }
+  // Before any thread exists: this may fork the gofer.
+  auto rootfs = sentry::boot::MakeRootFs(spec, *gofer_binary);
+  if (!rootfs.ok()) {
+    std::fprintf(stderr, "sentry: root file system: %s\n",
+                 std::string(rootfs.status().message()).c_str());
+    return kUsageError;
+  }
 
   const std::string& path = spec.args[0];
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -207,10 +244,9 @@ int main(int argc, char** argv) {
   size_t slash = path.rfind('/');
   init.comm = path.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
   init.rlimits = spec.rlimits;
-  // The root file system: an empty tmpfs until the gofer serves the
-  // container's root; the spec's cwd is created in it.
-  auto mount_ns = std::make_shared<sentry::vfs::MountNamespace>(
-      sentry::vfs::NewTmpfs(0755, {0, 0}), 0);
+  // The root file system; the spec's cwd is created in it if missing.
+  auto mount_ns =
+      std::make_shared<sentry::vfs::MountNamespace>(rootfs->root, rootfs->mount_flags);
   {
     sentry::vfs::VirtualDentry cwd{mount_ns->root_mount(), mount_ns->root_dentry()};
     size_t i = 0;
@@ -233,8 +269,16 @@ int main(int argc, char** argv) {
   }
   auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, loader, uts);
   kernel->SetVfsRoot(mount_ns, mount_ns->root_mount(), mount_ns->root_dentry());
-  mount_ns->root_mount()->SetDescription("tmpfs", "none");
-  if (absl::Status s = sentry::boot::MountStandardFilesystems(*kernel, *mount_ns); !s.ok()) {
+  if (!spec.GoferRoot()) {
+    mount_ns->root_mount()->SetDescription("tmpfs", "none");
+  } else if (spec.overlay == "memory") {
+    mount_ns->root_mount()->SetDescription("overlay", "overlay");
+  } else {
+    mount_ns->root_mount()->SetDescription("9p", spec.root_path.empty() ? "gofer" : spec.root_path);
+  }
+  if (absl::Status s = sentry::boot::MountStandardFilesystems(
+          *kernel, *mount_ns, /*create_mountpoints=*/!spec.GoferRoot() || spec.overlay == "memory");
+      !s.ok()) {
     spdlog::error("standard mounts: {}", s);
     return kUsageError;
   }
@@ -252,6 +296,7 @@ int main(int argc, char** argv) {
   }
   if (!kernel->AllTasksExited()) {
     // A task is stuck in a host call: leave without tearing down under it.
+    if (rootfs->gofer) rootfs->gofer->Stop();
     std::fflush(nullptr);
     _exit(status);
   }

@@ -9,10 +9,13 @@
 namespace sentry::boot {
 namespace {
 
-// The directory `name` under `dir`, made if missing.
+// The directory `name` under `dir`, made if missing and `create`.
 absl::StatusOr<std::shared_ptr<vfs::Dentry>> Dir(const std::shared_ptr<vfs::Dentry>& dir,
-                                                 const std::string& name) {
+                                                 const std::string& name, bool create) {
   auto child = dir->Child(name);
+  if (!child.ok() && !create) {
+    return absl::FailedPreconditionError(absl::StrCat("the root has no /", name));
+  }
   if (!child.ok()) {
     auto made = dir->inode().Mkdir(name, 0755, {0, 0});
     if (!made.ok()) {
@@ -45,7 +48,8 @@ absl::StatusOr<std::shared_ptr<vfs::Mount>> MountAt(kernel::Kernel& k,
 
 }  // namespace
 
-absl::Status MountStandardFilesystems(kernel::Kernel& k, vfs::MountNamespace& ns) {
+absl::Status MountStandardFilesystems(kernel::Kernel& k, vfs::MountNamespace& ns,
+                                      bool create_mountpoints) {
   const auto& root = ns.root_mount();
   struct Standard {
     const char* dir;
@@ -59,7 +63,7 @@ absl::Status MountStandardFilesystems(kernel::Kernel& k, vfs::MountNamespace& ns
       {"sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY},
   };
   for (const Standard& s : kStandard) {
-    auto at = Dir(ns.root_dentry(), s.dir);
+    auto at = Dir(ns.root_dentry(), s.dir, create_mountpoints);
     if (!at.ok()) {
       // A read-only root without the directory: the app goes without.
       spdlog::warn("not mounting {} on /{}: {}", s.type, s.dir, std::string(at.status().message()));

@@ -62,7 +62,8 @@ absl::StatusOr<BootSpec> ParseBootSpec(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError("boot spec: not valid JSON");
   if (!j.is_object()) return Bad("(top)", "must be an object");
-  if (auto s = CheckKeys(j, "", {"args", "env", "cwd", "user", "hostname", "rlimits", "fds"});
+  if (auto s = CheckKeys(j, "", {"args", "env", "cwd", "user", "hostname", "rlimits", "fds", "root",
+                                "overlay", "gofer_fd"});
       !s.ok()) {
     return s;
   }
@@ -147,6 +148,34 @@ absl::StatusOr<BootSpec> ParseBootSpec(const std::string& text) {
       if (!seen.insert(static_cast<int>(*app)).second) return Bad("fds[].app", "duplicate");
       spec.fds.emplace_back(static_cast<int>(*app), static_cast<int>(*host));
     }
+  }
+  if (j.contains("root")) {
+    const json& r = j["root"];
+    if (!r.is_object()) return Bad("root", "must be an object");
+    if (auto s = CheckKeys(r, "root.", {"path", "readonly"}); !s.ok()) return s;
+    if (r.contains("path")) {
+      if (!r["path"].is_string() || r["path"].get<std::string>().empty() ||
+          r["path"].get<std::string>()[0] != '/') {
+        return Bad("root.path", "must be an absolute path");
+      }
+      spec.root_path = r["path"].get<std::string>();
+    }
+    if (r.contains("readonly")) {
+      if (!r["readonly"].is_boolean()) return Bad("root.readonly", "must be a boolean");
+      spec.root_readonly = r["readonly"].get<bool>();
+    }
+  }
+  if (j.contains("overlay")) {
+    if (!j["overlay"].is_string() ||
+        (j["overlay"] != "memory" && j["overlay"] != "none")) {
+      return Bad("overlay", "must be \"memory\" or \"none\"");
+    }
+    spec.overlay = j["overlay"].get<std::string>();
+  }
+  if (j.contains("gofer_fd")) {
+    auto fd = Unsigned(j["gofer_fd"], "gofer_fd", 1 << 20);
+    if (!fd.ok()) return fd.status();
+    spec.gofer_fd = static_cast<int>(*fd);
   }
   return spec;
 }

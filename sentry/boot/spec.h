@@ -9,8 +9,15 @@
 //     "user": {"uid": 0, "gid": 0, "additionalGids": [10]},
 //     "hostname": "sandbox",
 //     "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 4096}],
-//     "fds": [{"app": 3, "host": 7}]          host FDs the Sentry is handed
+//     "fds": [{"app": 3, "host": 7}],         host FDs the Sentry is handed
+//     "root": {"path": "/abs/rootfs", "readonly": false},
+//     "overlay": "memory",                    or "none"
+//     "gofer_fd": 5                           connected socket to a gofer
 //   }
+// Root file system: with neither root.path nor gofer_fd, an empty tmpfs.
+// Otherwise the gofer serving root.path (started by the Sentry unless
+// gofer_fd names a connection to one already running), under an in-memory
+// overlay unless overlay is "none"; mounted read-only if root.readonly.
 // Unknown keys are errors (a typo must not be silently ignored).
 #ifndef SENTRY_BOOT_SPEC_H_
 #define SENTRY_BOOT_SPEC_H_
@@ -36,6 +43,13 @@ struct BootSpec {
   std::string hostname = "sandbox";
   std::vector<std::pair<int, struct rlimit>> rlimits;  // RLIMIT_* -> limit
   std::vector<std::pair<int, int>> fds;                // app fd <- host fd
+  std::string root_path;                               // absolute, or empty
+  bool root_readonly = false;
+  std::string overlay = "memory";                      // "memory" or "none"
+  int gofer_fd = -1;                                   // host fd, or -1
+
+  // Whether the root file system comes from a gofer.
+  bool GoferRoot() const { return !root_path.empty() || gofer_fd >= 0; }
 };
 
 // Parses a boot spec; InvalidArgument names the offending field.

@@ -58,6 +58,12 @@ TEST(BootSpec, ErrorsNameTheField) {
        "soft exceeds hard"},
       {R"({"args": ["/a"], "fds": [{"app": 3, "host": 4}, {"app": 3, "host": 5}]})", "duplicate"},
       {R"({"args": ["/a"], "hostname": 7})", "hostname"},
+      {R"({"args": ["/a"], "root": "/r"})", "root"},
+      {R"({"args": ["/a"], "root": {"path": "rel"}})", "root.path"},
+      {R"({"args": ["/a"], "root": {"path": "/r", "readonly": 1}})", "root.readonly"},
+      {R"({"args": ["/a"], "root": {"path": "/r", "ro": true}})", "root.ro"},
+      {R"({"args": ["/a"], "overlay": "disk"})", "overlay"},
+      {R"({"args": ["/a"], "gofer_fd": -3})", "gofer_fd"},
   };
   for (const Case& c : cases) {
     auto s = ParseBootSpec(c.json);
@@ -66,6 +72,24 @@ TEST(BootSpec, ErrorsNameTheField) {
     EXPECT_NE(std::string(s.status().message()).find(c.field), std::string::npos)
         << c.json << " -> " << s.status();
   }
+}
+
+TEST(BootSpec, RootFileSystem) {
+  auto s = ParseBootSpec(R"({"args": ["/init"]})");
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->GoferRoot());
+  EXPECT_EQ(s->overlay, "memory");
+  s = ParseBootSpec(R"({"args": ["/init"], "root": {"path": "/srv/rootfs", "readonly": true},
+                        "overlay": "none", "gofer_fd": 7})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->GoferRoot());
+  EXPECT_EQ(s->root_path, "/srv/rootfs");
+  EXPECT_TRUE(s->root_readonly);
+  EXPECT_EQ(s->overlay, "none");
+  EXPECT_EQ(s->gofer_fd, 7);
+  s = ParseBootSpec(R"({"args": ["/init"], "gofer_fd": 4})");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->GoferRoot());
 }
 
 TEST(BootSpec, RlimitNames) {

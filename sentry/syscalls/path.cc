@@ -159,7 +159,7 @@ ErrnoResult StatTarget(Task& t, const Target& tg, struct stat* st) {
 // ---- open ----
 
 ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags, uint32_t mode,
-                    uint64_t resolve) {
+                    uint64_t resolve, bool retry_stale = true) {
   if ((flags & 020000000) != 0) return Errno(EOPNOTSUPP);  // O_TMPFILE (without O_DIRECTORY)
   if ((flags & O_PATH) != 0) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   const uint32_t acc = flags & O_ACCMODE;
@@ -190,6 +190,10 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     } else {
       if (ErrnoResult c = MayCreate(t, p->dir); !c.ok()) return c.error();
       auto inode = p->dir.inode().Create(p->name, mode & ~Umask(t) & 07777, OwnerOf(t));
+      if (!inode.ok() && inode.error().value() == EEXIST && (flags & O_EXCL) == 0) {
+        // Created meanwhile (e.g. on the host under a gofer root): open it.
+        return DoOpen(t, dirfd, path, flags & ~static_cast<uint32_t>(O_CREAT), mode, resolve);
+      }
       if (!inode.ok()) return inode.error();
       vd = {p->dir.mount, p->dir.dentry->Added(p->name, std::move(*inode))};
       created = true;
@@ -215,7 +219,17 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
     if ((may & vfs::kMayWrite) != 0) {
       if (ErrnoResult c = NotReadOnly(vd); !c.ok()) return c.error();
     }
-    if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && a.size != 0) {
+    if (!created) {
+      if (ErrnoResult c = vd.inode().PrepareOpen(flags); !c.ok()) {
+        // The file was replaced behind a cache (a gofer root changed on
+        // the host): resolve the path again, once.
+        if (c.error().value() == ESTALE && retry_stale) {
+          return DoOpen(t, dirfd, path, flags, mode, resolve, false);
+        }
+        return c.error();
+      }
+    }
+    if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && vd.inode().Stat().size != 0) {
       vfs::SetAttrRequest req;
       req.mask = vfs::SetAttrRequest::kSize;
       req.size = 0;

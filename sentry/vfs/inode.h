@@ -87,6 +87,13 @@ class Inode {
   bool IsDir() { return Type() == S_IFDIR; }
   virtual ErrnoResult SetAttr(const SetAttrRequest&) { return Errno(EPERM); }
 
+  // open(2) of this object with `flags` (not O_PATH), after the VFS's
+  // permission checks and before the file description exists: goferfs
+  // re-reads attributes from the gofer and opens a host handle for the
+  // access mode, the overlay copies up for write access or O_TRUNC. An
+  // error fails the open.
+  virtual ErrnoResult PrepareOpen(uint32_t /*flags*/) { return {}; }
+
   // --- directories (others: ENOTDIR) ---
   // The child `name` (never "." or ".."): ENOENT if absent.
   virtual ErrnoOr<std::shared_ptr<Inode>> Lookup(const std::string&) { return Errno(ENOTDIR); }

@@ -5,7 +5,6 @@
 #include <linux/fs.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <map>
 
