@@ -27,7 +27,7 @@ echo '$ sentry -- /bin/busybox echo "hello from the sandbox"'
 echo
 echo "\$ sentry --root examples/rootfs -- /bin/busybox ls -l /etc   (the Sentry starts its own gofer; file syscalls see the rootfs under an in-memory overlay)"
 "$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox ls -l /etc
-echo "\$ sentry --root examples/rootfs -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo $x'"
+echo "\$ sentry --root examples/rootfs -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo \$x'"
 "$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo "$x"'
 echo "\$ cat examples/rootfs/etc/hostname   (unchanged on the host)"
 cat "$root/examples/rootfs/etc/hostname"

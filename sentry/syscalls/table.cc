@@ -40,6 +40,7 @@ SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
     const compat::SyscallInfo* info = compat::LookupSyscall(nr);
     int err = ENOSYS;
     std::string_view name = "(unknown)";
+    bool deliberate = false;  // refused on purpose, documented in the registry
     if (info != nullptr) {
       name = info->name;
       const compat::SupportEntry& e = compat::SupportFor(*info);
@@ -48,8 +49,9 @@ SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
           e.error != 0) {
         err = e.error;
       }
+      deliberate = e.level == compat::SupportLevel::kUnsupported;
     }
-    if (n == 0 || options_.strace_unimplemented) {
+    if (options_.strace_unimplemented || (n == 0 && !deliberate)) {
       spdlog::warn("unimplemented syscall {} ({}) -> errno {}", nr, std::string(name), err);
     }
     return SyscallReturn::Err(err);

@@ -2,8 +2,10 @@
 //
 // A SyscallTable is sized compat::kSyscallTableSize. Numbers with no handler
 // return the registry's errno (compat::SupportFor: ENOSYS for unimplemented
-// calls, or the deliberate errno of a refused one); each such number is
-// logged once by name and counted (UnimplementedCount, for tests).
+// calls, or the deliberate errno of a refused one) and are counted
+// (UnimplementedCount). An unimplemented number is logged once by name; a
+// deliberately unsupported one (documented in the registry, e.g. rseq, which
+// glibc probes at every start) only with strace_unimplemented.
 // Thread-safe: handlers are registered at construction; counters are atomic.
 #ifndef SENTRY_SYSCALLS_TABLE_H_
 #define SENTRY_SYSCALLS_TABLE_H_
