@@ -41,6 +41,7 @@ ErrnoResult Kernel::Execve(Task& t, const std::string& path, const std::vector<s
       if (a.handler != kSigIgn) a = SigAction{};
     }
     t.altstack_ = stack_t{nullptr, SS_DISABLE, 0};
+    t.creds().keep_caps = false;
     t.has_saved_mask_ = false;
     // POSIX timers do not survive execve (interval timers do).
     if (tg.timers != nullptr) tg.timers->DeletePosixTimers();

@@ -79,6 +79,9 @@ struct Credentials {
   std::vector<uint32_t> groups;
   // Capability sets (bit per CAP_*): full for root, empty otherwise.
   uint64_t cap_effective = 0, cap_permitted = 0, cap_inheritable = 0;
+  // PR_SET_KEEPCAPS: leaving uid 0 keeps the permitted set (cleared by
+  // execve, as Linux's SECBIT_KEEP_CAPS).
+  bool keep_caps = false;
   static Credentials ForUser(uint32_t uid, uint32_t gid);
 };
 

@@ -52,7 +52,10 @@ SyscallReturn Getresgid(Task& t, const SyscallArguments& a) {
 void FixCapsAfterUidChange(Credentials& c, const Credentials& old) {
   bool old_root_any = old.uid == 0 || old.euid == 0 || old.suid == 0;
   bool new_root_any = c.uid == 0 || c.euid == 0 || c.suid == 0;
-  if (old_root_any && !new_root_any) c.cap_permitted = c.cap_effective = 0;
+  if (old_root_any && !new_root_any) {
+    if (!old.keep_caps) c.cap_permitted = 0;
+    c.cap_effective = 0;
+  }
   if (old.euid == 0 && c.euid != 0) c.cap_effective = 0;
   if (old.euid != 0 && c.euid == 0) c.cap_effective = c.cap_permitted;
 }

@@ -398,6 +398,16 @@ SyscallReturn Prctl(Task& t, const SyscallArguments& a) {
       t.tg().dumpable = a[1] == 1;
       return SyscallReturn::Ok(0);
     }
+    case PR_GET_KEEPCAPS: {
+      absl::MutexLock l(&k.mu());
+      return SyscallReturn::Ok(t.creds().keep_caps ? 1 : 0);
+    }
+    case PR_SET_KEEPCAPS: {
+      if (a[1] > 1) return SyscallReturn::Err(EINVAL);
+      absl::MutexLock l(&k.mu());
+      t.creds().keep_caps = a[1] == 1;
+      return SyscallReturn::Ok(0);
+    }
     case PR_SET_NO_NEW_PRIVS:
       if (a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0) return SyscallReturn::Err(EINVAL);
       t.no_new_privs = true;
