@@ -2,6 +2,7 @@
 //
 //   sentry [--spec FILE] [--platform ptrace] [--hostname H] [--uid N]
 //          [--gid N] [--env K=V]... [--strace-unimplemented]
+//          [--strace [--strace-syscalls a,b] [--strace-log-size N]]
 //          [--control-fd N [--exit-status-fd N]]
 //          [--root DIR] [--root-readonly] [--overlay memory|none]
 //          [--gofer PATH] [--gofer-fd N] [-- BINARY ARGS...]
@@ -113,6 +114,13 @@ int main(int argc, char** argv) {
   app.add_option("--uid", uid, "init's user ID")->check(CLI::Range(0u, 0xfffffffeu));
   app.add_option("--gid", gid, "init's group ID")->check(CLI::Range(0u, 0xfffffffeu));
   app.add_option("--env", env, "K=V for init's environment (repeatable)");
+  bool strace_on = false;
+  std::string strace_syscalls;
+  size_t strace_log_size = 32;
+  app.add_flag("--strace", strace_on, "write an strace(1)-style line per syscall to stderr");
+  app.add_option("--strace-syscalls", strace_syscalls, "with --strace: only these (a,b,c)");
+  app.add_option("--strace-log-size", strace_log_size, "with --strace: buffer bytes shown")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   app.add_flag("--strace-unimplemented", strace_unimplemented,
                "log every call of an unimplemented syscall, not only the first");
   app.add_option("--control-fd", control_fd, "listening control socket: wait for Start");
@@ -233,7 +241,19 @@ int main(int argc, char** argv) {
     app_to_host[app_fd] = host_fd;
   }
 
-  sentry::syscalls::SyscallTable table({.strace_unimplemented = strace_unimplemented});
+  std::unique_ptr<sentry::strace::Tracer> tracer;
+  if (strace_on) {
+    auto only = sentry::strace::Tracer::ParseSyscallList(strace_syscalls);
+    if (!only.ok()) {
+      std::fprintf(stderr, "sentry: %s\n", std::string(only.status().message()).c_str());
+      return kUsageError;
+    }
+    tracer = std::make_unique<sentry::strace::Tracer>(
+        sentry::strace::Options{.only = std::move(*only), .log_size = strace_log_size},
+        STDERR_FILENO);
+  }
+  sentry::syscalls::SyscallTable table(
+      {.strace_unimplemented = strace_unimplemented, .tracer = tracer.get()});
   sentry::kernel::UtsInfo uts;
   uts.hostname = spec.hostname;
   sentry::kernel::InitProcess init;

@@ -33,6 +33,16 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
 }
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
+  const strace::Tracer* tracer = options_.tracer;
+  if (tracer == nullptr || !tracer->Traced(args.nr)) return Call(t, args);
+  strace::Tracer::Pending p = tracer->Enter(t, args);
+  const absl::Time start = absl::Now();
+  SyscallReturn r = Call(t, args);
+  tracer->Exit(t, args, p, r.value, absl::Now() - start);
+  return r;
+}
+
+SyscallReturn SyscallTable::Call(Task& t, const SyscallArguments& args) {
   if (args.nr < static_cast<uint64_t>(compat::kSyscallTableSize)) {
     int nr = static_cast<int>(args.nr);
     if (handlers_[nr] != nullptr) return handlers_[nr](t, args);

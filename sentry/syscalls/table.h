@@ -16,6 +16,7 @@
 
 #include "compat/syscalls.h"
 #include "sentry/kernel/task.h"
+#include "sentry/strace/strace.h"
 
 namespace sentry::syscalls {
 
@@ -28,6 +29,8 @@ using Handler = SyscallReturn (*)(Task&, const SyscallArguments&);
 struct SyscallTableOptions {
   // Log every unimplemented call (not only the first per number).
   bool strace_unimplemented = false;
+  // If set, every traced call is written as an strace line (not owned).
+  const strace::Tracer* tracer = nullptr;
 };
 
 class SyscallTable final : public kernel::SyscallDispatcher {
@@ -36,6 +39,8 @@ class SyscallTable final : public kernel::SyscallDispatcher {
   explicit SyscallTable(SyscallTableOptions options = {});
 
   SyscallReturn Dispatch(Task& t, const SyscallArguments& args) override;
+  // Dispatch without tracing.
+  SyscallReturn Call(Task& t, const SyscallArguments& args);
 
   void Register(int nr, Handler h) { handlers_[nr] = h; }
   bool Implemented(int nr) const {
