@@ -3,6 +3,7 @@
 //   sentry [--spec FILE] [--platform ptrace] [--hostname H] [--uid N]
 //          [--gid N] [--env K=V]... [--strace-unimplemented]
 //          [--strace [--strace-syscalls a,b] [--strace-log-size N]]
+//          [--profile-syscalls FILE]
 //          [--control-fd N [--exit-status-fd N]]
 //          [--root DIR] [--root-readonly] [--overlay memory|none]
 //          [--gofer PATH] [--gofer-fd N] [-- BINARY ARGS...]
@@ -114,6 +115,9 @@ int main(int argc, char** argv) {
   app.add_option("--uid", uid, "init's user ID")->check(CLI::Range(0u, 0xfffffffeu));
   app.add_option("--gid", gid, "init's group ID")->check(CLI::Range(0u, 0xfffffffeu));
   app.add_option("--env", env, "K=V for init's environment (repeatable)");
+  std::string profile_path;
+  app.add_option("--profile-syscalls", profile_path,
+                 "write a per-syscall profile (sentry/profile/profile.proto) here at exit");
   bool strace_on = false;
   std::string strace_syscalls;
   size_t strace_log_size = 32;
@@ -252,8 +256,11 @@ int main(int argc, char** argv) {
         sentry::strace::Options{.only = std::move(*only), .log_size = strace_log_size},
         STDERR_FILENO);
   }
-  sentry::syscalls::SyscallTable table(
-      {.strace_unimplemented = strace_unimplemented, .tracer = tracer.get()});
+  std::unique_ptr<sentry::profile::Profiler> profiler;
+  if (!profile_path.empty()) profiler = std::make_unique<sentry::profile::Profiler>();
+  sentry::syscalls::SyscallTable table({.strace_unimplemented = strace_unimplemented,
+                                        .tracer = tracer.get(),
+                                        .profiler = profiler.get()});
   sentry::kernel::UtsInfo uts;
   uts.hostname = spec.hostname;
   sentry::kernel::InitProcess init;
@@ -310,6 +317,11 @@ int main(int argc, char** argv) {
     if (auto killed = control->WaitForStart()) return *killed;
   }
   int status = kernel->RunInit(std::move(init));
+  if (profiler != nullptr) {
+    if (absl::Status s = profiler->WriteTo(profile_path, spec.hostname); !s.ok()) {
+      spdlog::error("--profile-syscalls: {}", s);
+    }
+  }
   if (control) {
     control->InitExited(status);
     control.reset();  // Wait replies are sent

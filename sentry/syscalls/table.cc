@@ -34,11 +34,18 @@ SyscallTable::SyscallTable(SyscallTableOptions options) : options_(options) {
 
 SyscallReturn SyscallTable::Dispatch(Task& t, const SyscallArguments& args) {
   const strace::Tracer* tracer = options_.tracer;
-  if (tracer == nullptr || !tracer->Traced(args.nr)) return Call(t, args);
-  strace::Tracer::Pending p = tracer->Enter(t, args);
+  const bool trace = tracer != nullptr && tracer->Traced(args.nr);
+  if (!trace && options_.profiler == nullptr) return Call(t, args);
+  strace::Tracer::Pending p;
+  if (trace) p = tracer->Enter(t, args);
   const absl::Time start = absl::Now();
   SyscallReturn r = Call(t, args);
-  tracer->Exit(t, args, p, r.value, absl::Now() - start);
+  const absl::Duration took = absl::Now() - start;
+  if (options_.profiler != nullptr) {
+    options_.profiler->Record(args.nr, static_cast<uint64_t>(absl::ToInt64Nanoseconds(took)),
+                              r.value < 0 && r.value >= -4095);
+  }
+  if (trace) tracer->Exit(t, args, p, r.value, took);
   return r;
 }
 

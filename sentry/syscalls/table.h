@@ -16,6 +16,7 @@
 
 #include "compat/syscalls.h"
 #include "sentry/kernel/task.h"
+#include "sentry/profile/profiler.h"
 #include "sentry/strace/strace.h"
 
 namespace sentry::syscalls {
@@ -31,6 +32,8 @@ struct SyscallTableOptions {
   bool strace_unimplemented = false;
   // If set, every traced call is written as an strace line (not owned).
   const strace::Tracer* tracer = nullptr;
+  // If set, every call is counted and timed (--profile-syscalls; not owned).
+  profile::Profiler* profiler = nullptr;
 };
 
 class SyscallTable final : public kernel::SyscallDispatcher {
