@@ -773,17 +773,22 @@ TEST(Signal, SigreturnRestoresModifiedMask) {
   EXPECT_TRUE(sigismember(&cur, SIGUSR2));
 }
 
+// The child gets a process group of its own: Linux discards SIGTSTP sent to
+// an orphaned process group, and the test's own group may be orphaned (a CI
+// runner with no job control), which left the child running forever.
 TEST(Signal, DefaultActionStopsAndContinues) {
   int fds[2];
   ASSERT_OK(pipe(fds));
   pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);
     close(fds[1]);
     char c;
     (void)!read(fds[0], &c, 1);
     _exit(0);
   }
   close(fds[0]);
+  setpgid(pid, pid);  // either call wins the race; both ask the same
   int st;
   ASSERT_OK(kill(pid, SIGTSTP));
   ASSERT_EQ(waitpid(pid, &st, WUNTRACED), pid);
