@@ -65,11 +65,13 @@ constexpr SupportEntry kSupport[] = {
     Partial("futex", "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; the priority-inheritance operations are ENOSYS."),
     // Memory (mm.cc).
     Full("brk"),
-    Partial("mmap", "Anonymous mappings only; file mappings are ENODEV until the VFS lands."),
+    Partial("mmap", "Anonymous and VFS regular files (private, and shared through a page cache coherent with read/write); other files ENODEV. A truncated shared mapping keeps its pages instead of SIGBUS."),
     Full("munmap"), Full("mprotect"),
     Partial("mremap", "old_len 0 and MREMAP_DONTUNMAP of shared anonymous memory are EINVAL."),
     Full("madvise"), Full("mincore"),
-    Partial("msync", "No write-back: there are no shared file mappings yet."),
+    Full("msync", "Shared file pages are written back to the file (MS_ASYNC too)."),
+    Partial("fsync", "VFS files: writes mapped pages back; pipes and host FDs EINVAL."),
+    Partial("fdatasync", "As fsync."),
     // Files (file.cc, fd.cc).
     Partial("read", "Pipes and the host FDs handed to the Sentry until the VFS lands."),
     Partial("write", "Pipes and the host FDs handed to the Sentry until the VFS lands."),

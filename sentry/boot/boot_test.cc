@@ -222,10 +222,12 @@ TEST(BootTest, NonElfIs126) {
   EXPECT_THAT(s.err, HasSubstr("not an ELF"));
 }
 
-TEST(BootTest, DynamicBinaryIs126) {
+// Without a root file system the interpreter cannot be found: ENOENT, as
+// Linux's execve of a dynamic binary whose ld.so is missing (exit 127).
+TEST(BootTest, DynamicBinaryWithoutRootIs127) {
   Result s = Sandboxed({"/bin/true"});
-  EXPECT_EQ(s.status, 126);
-  EXPECT_THAT(s.err, HasSubstr("dynamic binaries need the VFS (issue 5)"));
+  EXPECT_EQ(s.status, 127);
+  EXPECT_THAT(s.err, HasSubstr("dynamic executables need a root file system (--root)"));
 }
 
 // ---- a root file system served by the gofer ----
@@ -254,6 +256,25 @@ class RootDir {
     ss << in.rdbuf();
     return ss.str();
   }
+  // Copies host binary `bin` to <root>/bin/<name>; returns "/bin/<name>",
+  // the path the Sentry execs it by (it resolves through its root).
+  std::string Install(const std::string& bin) const {
+    mkdir((path_ + "/bin").c_str(), 0755);
+    const std::string name = bin.substr(bin.rfind('/') + 1);
+    std::ifstream in(bin, std::ios::binary);
+    std::ofstream(path_ + "/bin/" + name, std::ios::binary) << in.rdbuf();
+    chmod((path_ + "/bin/" + name).c_str(), 0755);
+    return "/bin/" + name;
+  }
+  // Copies host file `src` to <root>/`rel` (directories made as needed).
+  void Copy(const std::string& src, const std::string& rel, mode_t mode = 0755) const {
+    for (size_t i = 0; (i = rel.find('/', i + 1)) != std::string::npos;) {
+      mkdir((path_ + "/" + rel.substr(0, i)).c_str(), 0755);
+    }
+    std::ifstream in(src, std::ios::binary);
+    std::ofstream(path_ + "/" + rel, std::ios::binary) << in.rdbuf();
+    chmod((path_ + "/" + rel).c_str(), mode);
+  }
   bool Exists(const std::string& rel) const {
     struct stat st;
     return lstat((path_ + "/" + rel).c_str(), &st) == 0;
@@ -266,17 +287,17 @@ class RootDir {
 const char kRootfsWritable[] =
     "read /hello.txt: hi from the host\nsize 16\nwrite /out.txt: ok\n"
     "read /out.txt: written in the sandbox\nmkdir /newdir: ok\nunlink /victim: ok\n"
-    "rename /mv_src: ok\nls /: . .. hello.txt mv_dst newdir out.txt\n";
+    "rename /mv_src: ok\nls /: . .. bin hello.txt mv_dst newdir out.txt\n";
 // Under the overlay the Sentry makes the /dev, /proc and /sys mountpoints
 // the root lacks (in memory); written through, it never adds them.
 const char kRootfsWritableOverlay[] =
     "read /hello.txt: hi from the host\nsize 16\nwrite /out.txt: ok\n"
     "read /out.txt: written in the sandbox\nmkdir /newdir: ok\nunlink /victim: ok\n"
-    "rename /mv_src: ok\nls /: . .. dev hello.txt mv_dst newdir out.txt proc sys\n";
+    "rename /mv_src: ok\nls /: . .. bin dev hello.txt mv_dst newdir out.txt proc sys\n";
 
 TEST(BootTest, GoferRootWithoutOverlayWritesTheHost) {
   RootDir root;
-  Result s = Sandboxed({ROOTFS_BIN}, "",
+  Result s = Sandboxed({root.Install(ROOTFS_BIN)}, "",
                        {"--root", root.path(), "--overlay", "none", "--gofer", GOFER_BIN});
   EXPECT_EQ(s.status, 0) << s.err;
   EXPECT_EQ(s.out, kRootfsWritable) << s.err;
@@ -290,7 +311,7 @@ TEST(BootTest, GoferRootWithoutOverlayWritesTheHost) {
 TEST(BootTest, GoferRootUnderTheMemoryOverlayLeavesTheHostAlone) {
   RootDir root;
   // The default overlay, and the default gofer (next to the sentry binary).
-  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path()});
+  Result s = Sandboxed({root.Install(ROOTFS_BIN)}, "", {"--root", root.path()});
   EXPECT_EQ(s.status, 0) << s.err;
   EXPECT_EQ(s.out, kRootfsWritableOverlay) << s.err;
   EXPECT_FALSE(root.Exists("proc"));
@@ -304,7 +325,7 @@ TEST(BootTest, GoferRootUnderTheMemoryOverlayLeavesTheHostAlone) {
 TEST(BootTest, ReadOnlyGoferRootRefusesWrites) {
   RootDir root;
   for (const char* overlay : {"none", "memory"}) {
-    Result s = Sandboxed({ROOTFS_BIN}, "",
+    Result s = Sandboxed({root.Install(ROOTFS_BIN)}, "",
                          {"--root", root.path(), "--root-readonly", "--overlay", overlay,
                           "--gofer", GOFER_BIN});
     EXPECT_EQ(s.status, 0) << s.err;
@@ -312,8 +333,8 @@ TEST(BootTest, ReadOnlyGoferRootRefusesWrites) {
               "read /hello.txt: hi from the host\nsize 16\ncreate /out.txt: errno 30\n"
               "mkdir /newdir: errno 30\nunlink /victim: errno 30\nrename /mv_src: errno 30\n" +
                   std::string("ls /: . .. ") +
-                  (std::string(overlay) == "memory" ? "dev hello.txt mv_src proc sys victim\n"
-                                                    : "hello.txt mv_src victim\n"))
+                  (std::string(overlay) == "memory" ? "bin dev hello.txt mv_src proc sys victim\n"
+                                                    : "bin hello.txt mv_src victim\n"))
         << overlay << ": " << s.err;
   }
   EXPECT_FALSE(root.Exists("out.txt"));
@@ -331,7 +352,7 @@ TEST(BootTest, GoferRootFromAnInheritedConnection) {
     _exit(127);
   }
   close(sv[1]);
-  Result s = Sandboxed({ROOTFS_BIN}, "",
+  Result s = Sandboxed({root.Install(ROOTFS_BIN)}, "",
                        {"--gofer-fd", std::to_string(sv[0]), "--overlay", "none"});
   close(sv[0]);
   EXPECT_EQ(s.status, 0) << s.err;
@@ -350,6 +371,7 @@ TEST(BootTest, HostChangeSeenAfterReopen) {
     const std::string ov = mode.substr(0, mode.find('-'));
     RootDir root;
     root.Write("data.txt", "before");
+    const std::string reopen = root.Install(REOPEN_BIN);
     int in[2], out[2];
     ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
     ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
@@ -358,7 +380,7 @@ TEST(BootTest, HostChangeSeenAfterReopen) {
       dup2(in[0], 0);
       dup2(out[1], 1);
       execl(SENTRY_BIN, SENTRY_BIN, "--root", root.path().c_str(), "--overlay", ov.c_str(),
-            "--gofer", GOFER_BIN, "--", REOPEN_BIN, nullptr);
+            "--gofer", GOFER_BIN, "--", reopen.c_str(), nullptr);
       _exit(127);
     }
     close(in[0]);
@@ -387,9 +409,53 @@ TEST(BootTest, HostChangeSeenAfterReopen) {
 
 TEST(BootTest, MissingGoferIsAnError) {
   RootDir root;
-  Result s = Sandboxed({ROOTFS_BIN}, "", {"--root", root.path(), "--gofer", "/nonexistent/gofer"});
+  Result s = Sandboxed({root.Install(ROOTFS_BIN)}, "", {"--root", root.path(), "--gofer", "/nonexistent/gofer"});
   EXPECT_EQ(s.status, 125);
   EXPECT_THAT(s.err, HasSubstr("gofer"));
+}
+
+// ---- execve through the root file system ----
+
+// A dynamically linked program runs with the ld.so and libc of the root
+// (PT_INTERP resolved in the VFS; segments mapped from the gofer's files).
+TEST(BootTest, DynamicBinaryFromTheRoot) {
+  RootDir root;
+  root.Copy("/lib64/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2");
+  root.Copy("/lib/x86_64-linux-gnu/libc.so.6", "lib/x86_64-linux-gnu/libc.so.6");
+  const std::string bin = root.Install(HELLO_DYNAMIC_BIN);
+  Result s = Sandboxed({bin, "dyn"}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, "hello, world 2 heap x\narg dyn\n") << s.err;
+}
+
+TEST(BootTest, DynamicBinaryWithoutItsInterpreterIs127) {
+  RootDir root;
+  const std::string bin = root.Install(HELLO_DYNAMIC_BIN);
+  Result s = Sandboxed({bin}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 127) << s.err;
+}
+
+// "#!" in the root: the interpreter is found in the root too.
+TEST(BootTest, ScriptFromTheRootRunsItsInterpreter) {
+  RootDir root;
+  root.Copy("/bin/busybox", "bin/busybox");
+  root.Write("script", "#!/bin/busybox sh\necho from script \"$0\" \"$1\"\nexit 7\n");
+  chmod((root.path() + "/script").c_str(), 0755);
+  Result s = Sandboxed({"/script", "arg"}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 7) << s.err;
+  EXPECT_EQ(s.out, "from script /script arg\n") << s.err;
+}
+
+TEST(BootTest, ExecChecksInTheRoot) {
+  RootDir root;
+  root.Copy(HELLO_BIN, "noexec", 0644);
+  Result s = Sandboxed({"/noexec"}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 126);
+  EXPECT_THAT(s.err, HasSubstr("Permission denied"));
+  s = Sandboxed({"/missing"}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 127);
+  s = Sandboxed({"/hello.txt"}, "", {"--root", root.path(), "--gofer", GOFER_BIN});
+  EXPECT_EQ(s.status, 126);  // no exec bit
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// exec_loader.h: the ExecLoader of a booted Sentry before the VFS exists.
-//
-// It knows only the programs the boot spec names (the init binary), each
-// opened once at boot: execve of any other path fails with ENOENT. The VFS
-// (issue 5) replaces it with path resolution through the gofer.
+// exec_loader.h: the ExecLoader of a Sentry booted without a root file
+// system (no --root): it knows only the programs the boot spec names (the
+// init binary), each opened once at boot as a host fd; execve of any other
+// path fails with ENOENT, and dynamic executables (PT_INTERP) too. Loading
+// is kernel::LoadElf's. With a root file system the boot code uses
+// vfs::NewVfsExecLoader instead.
 #ifndef SENTRY_BOOT_EXEC_LOADER_H_
 #define SENTRY_BOOT_EXEC_LOADER_H_
 
@@ -19,9 +20,9 @@ class BootExecLoader final : public kernel::ExecLoader {
   // Makes `path` executable by execve; takes ownership of `fd`.
   void Add(const std::string& path, base::UniqueFd fd);
   // Loads `path`; on failure *error_message says why (for the boot log).
-  ErrnoOr<kernel::ExecImage> Load(const std::string& path, const std::vector<std::string>& argv,
+  ErrnoOr<kernel::ExecImage> Load(const kernel::ExecContext& ctx, const std::string& path,
+                                  const std::vector<std::string>& argv,
                                   const std::vector<std::string>& envp,
-                                  const kernel::Credentials& creds,
                                   mm::MemoryManager& mm) override;
   // The message of the last failed Load.
   const std::string& last_error() const { return last_error_; }

@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +40,7 @@
 #include "base/unique_fd.h"
 #include "platform/platform.h"
 #include "sentry/boot/exec_loader.h"
+#include "sentry/vfs/exec_loader.h"
 #include "sentry/boot/mounts.h"
 #include "sentry/boot/rootfs.h"
 #include "sentry/boot/spec.h"
@@ -199,15 +201,27 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
+  // With a root file system, init and every execve resolve through the
+  // VFS; without one, only the host binary named here can run.
   const std::string& path = spec.args[0];
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int e = errno;
-    std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), std::strerror(e));
-    return (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+  std::unique_ptr<sentry::kernel::ExecLoader> loader;
+  std::function<std::string()> load_error;
+  if (spec.GoferRoot()) {
+    auto l = sentry::vfs::NewVfsExecLoader();
+    load_error = [l = l.get()] { return l->last_error(); };
+    loader = std::move(l);
+  } else {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), std::strerror(e));
+      return (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+    }
+    auto l = std::make_unique<sentry::boot::BootExecLoader>();
+    l->Add(path, base::UniqueFd(fd));
+    load_error = [l = l.get()] { return l->last_error(); };
+    loader = std::move(l);
   }
-  sentry::boot::BootExecLoader loader;
-  loader.Add(path, base::UniqueFd(fd));
 
   auto mf = sentry::mm::MemoryFile::Create();
   if (!mf.ok()) {
@@ -230,11 +244,6 @@ int main(int argc, char** argv) {
 
   auto creds = sentry::kernel::Credentials::ForUser(spec.uid, spec.gid);
   creds.groups = spec.groups;
-  auto image = loader.Load(path, spec.args, spec.env, creds, *mm);
-  if (!image.ok()) {
-    std::fprintf(stderr, "sentry: %s: %s\n", path.c_str(), loader.last_error().c_str());
-    return 126;
-  }
 
   std::map<int, int> app_to_host = {{0, 0}, {1, 1}, {2, 2}};
   for (const auto& [app_fd, host_fd] : spec.fds) {
@@ -265,7 +274,6 @@ int main(int argc, char** argv) {
   uts.hostname = spec.hostname;
   sentry::kernel::InitProcess init;
   init.mm = std::move(mm);
-  init.image = *image;
   init.creds = creds;
   init.fds = MakeFdTable(app_to_host);
   size_t slash = path.rfind('/');
@@ -294,7 +302,7 @@ int main(int argc, char** argv) {
     init.cwd_mount = cwd.mount;
     init.cwd = cwd.dentry;
   }
-  auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, loader, uts);
+  auto kernel = std::make_unique<sentry::kernel::Kernel>(**plat, **mf, table, *loader, uts);
   kernel->SetVfsRoot(mount_ns, mount_ns->root_mount(), mount_ns->root_dentry());
   if (!spec.GoferRoot()) {
     mount_ns->root_mount()->SetDescription("tmpfs", "none");
@@ -308,6 +316,24 @@ int main(int argc, char** argv) {
       !s.ok()) {
     spdlog::error("standard mounts: {}", s);
     return kUsageError;
+  }
+  {
+    sentry::kernel::ExecContext exec_ctx;
+    exec_ctx.creds = creds;
+    exec_ctx.root_mount = mount_ns->root_mount();
+    exec_ctx.root = mount_ns->root_dentry();
+    exec_ctx.cwd_mount = init.cwd_mount;
+    exec_ctx.cwd = init.cwd;
+    for (const auto& [res, lim] : spec.rlimits) {
+      if (res == RLIMIT_STACK) exec_ctx.rlimit_stack = lim.rlim_cur;
+    }
+    auto image = loader->Load(exec_ctx, path, spec.args, spec.env, *init.mm);
+    if (!image.ok()) {
+      std::fprintf(stderr, "sentry: %s\n", load_error().c_str());
+      const int e = image.error().value();
+      return (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+    }
+    init.image = *image;
   }
   sentry::control::KernelController controller(*kernel);
   std::unique_ptr<sentry::control::ControlServer> control;

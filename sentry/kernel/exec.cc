@@ -16,7 +16,21 @@ ErrnoResult Kernel::Execve(Task& t, const std::string& path, const std::vector<s
     return Errno(ENOMEM);
   }
   auto mm = std::make_shared<mm::MemoryManager>(memory_file_, std::move(*as), t.mm().options());
-  auto image = loader_.Load(path, argv, envp, t.creds(), *mm);
+  ExecContext ctx;
+  ctx.creds = t.creds();
+  {
+    FsContext& fs = *t.fs();
+    absl::MutexLock l(&fs.mu);
+    ctx.root_mount = fs.root_mount;
+    ctx.root = fs.root;
+    ctx.cwd_mount = fs.cwd_mount;
+    ctx.cwd = fs.cwd;
+  }
+  {
+    absl::MutexLock l(&mu_);
+    ctx.rlimit_stack = t.tg().limits[RLIMIT_STACK].rlim_cur;
+  }
+  auto image = loader_.Load(ctx, path, argv, envp, *mm);
   if (!image.ok()) return image.error();
 
   // Point of no return. Other threads die first (Linux's de_thread).

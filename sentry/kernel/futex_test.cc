@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/testing/no_platform.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/mm/testing/fake_address_space.h"
 #include "sentry/syscalls/table.h"
@@ -25,26 +26,8 @@
 namespace sentry::kernel {
 namespace {
 
-class NoPlatform : public platform::Platform {
- public:
-  std::string_view Name() const override { return "none"; }
-  uint64_t MaxUserAddress() const override { return 0x7fc000000000; }
-  absl::StatusOr<std::unique_ptr<platform::AddressSpace>> NewAddressSpace() override {
-    return absl::UnimplementedError("none");
-  }
-  absl::StatusOr<std::unique_ptr<platform::Context>> NewContext() override {
-    return absl::UnimplementedError("none");
-  }
-};
-
-class NoLoader : public ExecLoader {
- public:
-  ErrnoOr<ExecImage> Load(const std::string&, const std::vector<std::string>&,
-                          const std::vector<std::string>&, const Credentials&,
-                          mm::MemoryManager&) override {
-    return Errno(ENOENT);
-  }
-};
+using testing::NoLoader;
+using testing::NoPlatform;
 
 constexpr uint64_t kPriv = 0x30000000;    // private RW, 64 KiB
 constexpr uint64_t kShared = 0x40000000;  // shared anonymous RW, 4 pages

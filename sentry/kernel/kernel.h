@@ -33,15 +33,28 @@ struct ExecImage {
   uint64_t sp = 0;
 };
 
-// Finds and loads programs for execve. The boot code implements it; until
-// the VFS exists (issue 5) it only knows the programs the boot spec names.
+// Who runs execve and where its paths resolve: the caller's credentials,
+// root and working directory (null mounts/dentries: no VFS), and the
+// RLIMIT_STACK that bounds argv+envp.
+struct ExecContext {
+  Credentials creds;
+  std::shared_ptr<vfs::Mount> root_mount;
+  std::shared_ptr<vfs::Dentry> root;
+  std::shared_ptr<vfs::Mount> cwd_mount;
+  std::shared_ptr<vfs::Dentry> cwd;
+  uint64_t rlimit_stack = 8 << 20;
+};
+
+// Finds and loads programs for execve: BootExecLoader (sentry/boot: only
+// the boot binary, no file system) or the VFS's (sentry/vfs/exec_loader.h).
 class ExecLoader {
  public:
   virtual ~ExecLoader() = default;
   // Loads `path` into the fresh, empty `mm`: ENOENT, EACCES, ENOEXEC,
   // E2BIG... as execve(2) would fail.
-  virtual ErrnoOr<ExecImage> Load(const std::string& path, const std::vector<std::string>& argv,
-                                  const std::vector<std::string>& envp, const Credentials& creds,
+  virtual ErrnoOr<ExecImage> Load(const ExecContext& ctx, const std::string& path,
+                                  const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& envp,
                                   mm::MemoryManager& mm) = 0;
 };
 

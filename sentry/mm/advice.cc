@@ -164,9 +164,15 @@ ErrnoResult MemoryManager::Msync(uint64_t addr, uint64_t len, int flags) {
   const uint64_t end = addr + rlen;
   if ((len != 0 && rlen == 0) || end < addr) return Errno(ENOMEM);
   if (end == addr) return {};
-  absl::MutexLock l(&mu_);
-  // Anonymous and MemoryFile-cached file pages need no write-back here.
-  if (!vmas_.Covers(addr, end)) return Errno(ENOMEM);
+  std::vector<FileRange> shared;
+  {
+    absl::MutexLock l(&mu_);
+    if (!vmas_.Covers(addr, end)) return Errno(ENOMEM);
+    shared = SharedFileRangesLocked(addr, end);
+  }
+  // Anonymous memory needs nothing; shared file pages go back to the file
+  // (MS_ASYNC too: the write-back is cheap and makes the file current).
+  if (ErrnoResult r = SyncRanges(shared); !r.ok()) return Errno(EIO);
   return {};
 }
 

@@ -43,12 +43,40 @@ MemoryManager::MemoryManager(MemoryFile& file, std::unique_ptr<platform::Address
 MemoryManager::~MemoryManager() {
   // The app must lose access to the pages before anyone can reuse them.
   as_.reset();
-  absl::MutexLock l(&mu_);
-  std::vector<uint64_t> offsets;
-  offsets.reserve(pages_.size());
-  for (const auto& [addr, pg] : pages_) offsets.push_back(pg.offset);
-  pages_.clear();
-  DecRefAll(file_, offsets);
+  std::vector<FileRange> shared;
+  {
+    absl::MutexLock l(&mu_);
+    std::vector<uint64_t> offsets;
+    offsets.reserve(pages_.size());
+    for (const auto& [addr, pg] : pages_) offsets.push_back(pg.offset);
+    pages_.clear();
+    DecRefAll(file_, offsets);
+    shared = SharedFileRangesLocked(0, ~uint64_t{0});
+    vmas_ = VmaSet();
+  }
+  (void)SyncRanges(shared);
+}
+
+std::vector<MemoryManager::FileRange> MemoryManager::SharedFileRangesLocked(uint64_t start,
+                                                                            uint64_t end) {
+  std::vector<FileRange> out;
+  for (auto it = vmas_.FirstEndingAfter(start); it != vmas_.end() && it->second.start < end;
+       ++it) {
+    const Vma& v = it->second;
+    if (v.anonymous() || !v.shared()) continue;
+    const uint64_t s = std::max(v.start, start), e = std::min(v.end, end);
+    out.push_back({v.file, v.file_offset + (s - v.start), e - s});
+  }
+  return out;
+}
+
+ErrnoResult MemoryManager::SyncRanges(const std::vector<FileRange>& ranges) {
+  ErrnoResult result;
+  for (const FileRange& r : ranges) {
+    ErrnoResult s = r.file->Sync(r.offset, r.len);
+    if (!s.ok() && result.ok()) result = s;
+  }
+  return result;
 }
 
 void MemoryManager::LogIfError(const absl::Status& s, const char* what) const {

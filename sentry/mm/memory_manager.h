@@ -95,7 +95,8 @@ class MemoryManager {
   // `file` must outlive this manager. `as` mirrors this address space.
   MemoryManager(MemoryFile& file, std::unique_ptr<platform::AddressSpace> as,
                 MemoryManagerOptions options = {});
-  // Drops every page reference (the AddressSpace goes with it).
+  // Drops every page reference (the AddressSpace goes with it) and syncs
+  // shared file mappings back to their files.
   ~MemoryManager();
   MemoryManager(const MemoryManager&) = delete;
   MemoryManager& operator=(const MemoryManager&) = delete;
@@ -236,6 +237,16 @@ class MemoryManager {
   // Allocates the pages of a new shared anonymous Vma [start, end).
   ErrnoResult AllocateShared(uint64_t start, uint64_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LogIfError(const absl::Status& s, const char* what) const;
+  // The parts of shared file Vmas inside [start, end), for MappableFile::Sync
+  // once mu_ is released.
+  struct FileRange {
+    std::shared_ptr<MappableFile> file;
+    uint64_t offset = 0, len = 0;
+  };
+  std::vector<FileRange> SharedFileRangesLocked(uint64_t start, uint64_t end)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Syncs each range; the first error.
+  static ErrnoResult SyncRanges(const std::vector<FileRange>& ranges);
 
   // madvise DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK over [start, end).
   ErrnoResult SetForkAdvice(uint64_t start, uint64_t end, int advice)

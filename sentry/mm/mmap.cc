@@ -114,8 +114,13 @@ ErrnoResult MemoryManager::Munmap(uint64_t addr, uint64_t len) {
     return Errno(EINVAL);
   }
   const uint64_t end = std::min(PageUp(addr + len), kTaskSize);
-  absl::MutexLock l(&mu_);
-  UnmapLocked(addr, end);
+  std::vector<FileRange> shared;
+  {
+    absl::MutexLock l(&mu_);
+    shared = SharedFileRangesLocked(addr, end);
+    UnmapLocked(addr, end);
+  }
+  (void)SyncRanges(shared);  // munmap does not report write-back errors
   return {};
 }
 

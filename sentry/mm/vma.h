@@ -22,9 +22,10 @@
 
 namespace sentry::mm {
 
-// A file that can be mmap'd. Implemented by the VFS later; only anonymous
-// memory exists today. Called with the MemoryManager's mu_ held: an
-// implementation must not call back into that MemoryManager.
+// A file that can be mmap'd (the VFS implements it over an inode and its
+// page cache: sentry/vfs/page_cache.h). ReadPage and SharedPage are called
+// with the MemoryManager's mu_ held: an implementation must not call back
+// into that MemoryManager. Sync is called without it.
 class MappableFile {
  public:
   virtual ~MappableFile() = default;
@@ -36,6 +37,10 @@ class MappableFile {
   // page at `offset`, with one reference (MemoryFile::IncRef) owned by the
   // caller from now on. Writes through it must reach the file.
   virtual ErrnoOr<uint64_t> SharedPage(uint64_t offset) = 0;
+  // Shared mappings: writes the pages of [offset, offset+len) that stores
+  // may have changed back to the file (msync, munmap, the address space's
+  // end). EIO if the file could not be written.
+  virtual ErrnoResult Sync(uint64_t /*offset*/, uint64_t /*len*/) { return {}; }
   // A name for /proc/pid/maps.
   virtual std::string Name() const = 0;
 };

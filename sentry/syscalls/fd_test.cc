@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/testing/no_platform.h"
 #include "sentry/kernel/pipe.h"
 #include "sentry/mm/testing/fake_address_space.h"
 #include "sentry/syscalls/table.h"
@@ -22,26 +23,8 @@
 namespace sentry::syscalls {
 namespace {
 
-class NoPlatform : public platform::Platform {
- public:
-  std::string_view Name() const override { return "none"; }
-  uint64_t MaxUserAddress() const override { return 0x7fc000000000; }
-  absl::StatusOr<std::unique_ptr<platform::AddressSpace>> NewAddressSpace() override {
-    return absl::UnimplementedError("none");
-  }
-  absl::StatusOr<std::unique_ptr<platform::Context>> NewContext() override {
-    return absl::UnimplementedError("none");
-  }
-};
-
-class NoLoader : public kernel::ExecLoader {
- public:
-  ErrnoOr<kernel::ExecImage> Load(const std::string&, const std::vector<std::string>&,
-                                  const std::vector<std::string>&, const kernel::Credentials&,
-                                  mm::MemoryManager&) override {
-    return Errno(ENOENT);
-  }
-};
+using kernel::testing::NoLoader;
+using kernel::testing::NoPlatform;
 
 class FdTest : public ::testing::Test {
  protected:

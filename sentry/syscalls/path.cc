@@ -24,6 +24,7 @@
 #include "sentry/kernel/kernel.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/page_cache.h"
 #include "sentry/vfs/path.h"
 
 namespace sentry::syscalls {
@@ -230,10 +231,7 @@ ErrnoOr<int> DoOpen(Task& t, int dirfd, const std::string& path, uint32_t flags,
       }
     }
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(a.mode) && vd.inode().Stat().size != 0) {
-      vfs::SetAttrRequest req;
-      req.mask = vfs::SetAttrRequest::kSize;
-      req.size = 0;
-      if (ErrnoResult c = vd.inode().SetAttr(req); !c.ok()) return c.error();
+      if (ErrnoResult c = vfs::SetFileSize(vd.inode(), 0); !c.ok()) return c.error();
     }
   }
   const uint32_t keep = flags & ~static_cast<uint32_t>(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
@@ -717,10 +715,7 @@ SyscallReturn Fchown(Task& t, const SyscallArguments& a) {
 }
 
 SyscallReturn TruncateVd(const VirtualDentry& vd, int64_t len) {
-  vfs::SetAttrRequest req;
-  req.mask = vfs::SetAttrRequest::kSize;
-  req.size = len;
-  TRY(vd.inode().SetAttr(req));
+  TRY(vfs::SetFileSize(vd.inode(), len));
   return Ok();
 }
 SyscallReturn Truncate(Task& t, const SyscallArguments& a) {

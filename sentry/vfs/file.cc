@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "sentry/vfs/page_cache.h"
+
 namespace sentry::vfs {
 
 VfsFile::VfsFile(VirtualDentry vd, uint32_t flags) : File(flags), vd_(std::move(vd)) {}
@@ -11,7 +13,7 @@ VfsFile::VfsFile(VirtualDentry vd, uint32_t flags) : File(flags), vd_(std::move(
 ErrnoOr<size_t> VfsFile::Read(void* buf, size_t len) {
   if (path_only()) return Errno(EBADF);
   absl::MutexLock l(&mu_);
-  auto n = inode().ReadAt(buf, len, offset_);
+  auto n = ReadFileData(inode(), buf, len, offset_);
   if (n.ok()) offset_ += static_cast<int64_t>(*n);
   return n;
 }
@@ -20,21 +22,21 @@ ErrnoOr<size_t> VfsFile::Write(const void* buf, size_t len) {
   if (path_only()) return Errno(EBADF);
   absl::MutexLock l(&mu_);
   if ((flags() & O_APPEND) != 0) offset_ = inode().Stat().size;
-  auto n = inode().WriteAt(buf, len, offset_);
+  auto n = WriteFileData(inode(), buf, len, offset_);
   if (n.ok()) offset_ += static_cast<int64_t>(*n);
   return n;
 }
 
 ErrnoOr<size_t> VfsFile::PRead(void* buf, size_t len, int64_t off) {
   if (path_only()) return Errno(EBADF);
-  return inode().ReadAt(buf, len, off);
+  return ReadFileData(inode(), buf, len, off);
 }
 
 ErrnoOr<size_t> VfsFile::PWrite(const void* buf, size_t len, int64_t off) {
   if (path_only()) return Errno(EBADF);
   // Linux: pwrite on an O_APPEND file appends.
   if ((flags() & O_APPEND) != 0) off = inode().Stat().size;
-  return inode().WriteAt(buf, len, off);
+  return WriteFileData(inode(), buf, len, off);
 }
 
 ErrnoResult VfsFile::Stat(struct stat* st) {

@@ -5,7 +5,21 @@
 #include <atomic>
 #include <cstring>
 
+#include "sentry/vfs/page_cache.h"
+
 namespace sentry::vfs {
+
+Inode::Inode() = default;
+Inode::~Inode() = default;
+
+PageCache& Inode::GetOrCreatePageCache(mm::MemoryFile& mf) {
+  absl::MutexLock l(&page_cache_mu_);
+  if (page_cache_owner_ == nullptr) {
+    page_cache_owner_ = std::make_unique<PageCache>(*this, mf);
+    page_cache_.store(page_cache_owner_.get(), std::memory_order_release);
+  }
+  return *page_cache_owner_;
+}
 
 void FillStat(const InodeAttr& a, struct stat* st) {
   std::memset(st, 0, sizeof(*st));

@@ -13,17 +13,23 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "sentry/errno.h"
 
 namespace sentry::kernel {
 class File;
 class Task;
 }  // namespace sentry::kernel
+
+namespace sentry::mm {
+class MemoryFile;
+}
 
 namespace sentry::vfs {
 
@@ -78,9 +84,14 @@ uint8_t DtypeOf(uint32_t mode);
 // A new anonymous device number (st_dev) for a filesystem instance.
 uint64_t AllocateDeviceNumber();
 
+class PageCache;
+
 class Inode {
  public:
-  virtual ~Inode() = default;
+  Inode();
+  virtual ~Inode();
+  Inode(const Inode&) = delete;
+  Inode& operator=(const Inode&) = delete;
 
   virtual InodeAttr Stat() = 0;
   uint32_t Type() { return Stat().mode & S_IFMT; }
@@ -163,8 +174,18 @@ class Inode {
   virtual ErrnoOr<size_t> ReadAt(void*, size_t, int64_t) { return DataErr(); }
   virtual ErrnoOr<size_t> WriteAt(const void*, size_t, int64_t) { return DataErr(); }
 
+  // --- the page cache (page_cache.h), for every filesystem ---
+  // Null until a shared mapping of the file first needed one.
+  PageCache* page_cache() const { return page_cache_.load(std::memory_order_acquire); }
+  // The cache, created on first use over `mf`; it lives as long as the inode.
+  PageCache& GetOrCreatePageCache(mm::MemoryFile& mf);
+
  private:
   Errno DataErr() { return Errno(IsDir() ? EISDIR : EINVAL); }
+
+  absl::Mutex page_cache_mu_;
+  std::unique_ptr<PageCache> page_cache_owner_;  // page_cache_mu_
+  std::atomic<PageCache*> page_cache_{nullptr};
 };
 
 }  // namespace sentry::vfs

@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/testing/no_platform.h"
 #include "sentry/mm/testing/fake_address_space.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/vfs/mount.h"
@@ -21,26 +22,8 @@
 namespace sentry::vfs {
 namespace {
 
-class NoPlatform : public platform::Platform {
- public:
-  std::string_view Name() const override { return "none"; }
-  uint64_t MaxUserAddress() const override { return 0x7fc000000000; }
-  absl::StatusOr<std::unique_ptr<platform::AddressSpace>> NewAddressSpace() override {
-    return absl::UnimplementedError("none");
-  }
-  absl::StatusOr<std::unique_ptr<platform::Context>> NewContext() override {
-    return absl::UnimplementedError("none");
-  }
-};
-
-class NoLoader : public kernel::ExecLoader {
- public:
-  ErrnoOr<kernel::ExecImage> Load(const std::string&, const std::vector<std::string>&,
-                                  const std::vector<std::string>&, const kernel::Credentials&,
-                                  mm::MemoryManager&) override {
-    return Errno(ENOENT);
-  }
-};
+using kernel::testing::NoLoader;
+using kernel::testing::NoPlatform;
 
 class PathSyscallsTest : public ::testing::Test {
  protected:

@@ -215,6 +215,13 @@ class GoferRoot {
   std::vector<std::string> Flags(const std::string& overlay) const {
     return {"--root", path_, "--overlay", overlay, "--gofer", GOFER_BIN};
   }
+  // Copies host binary `bin` into the root at the same path, so that the
+  // Sentry (which execs through its root) and the native run name it alike.
+  void Install(const std::string& bin) const {
+    const std::string dst = path_ + bin;
+    std::string cmd = "mkdir -p \"$(dirname '" + dst + "')\" && cp '" + bin + "' '" + dst + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
 
  private:
   std::string path_;
@@ -234,6 +241,7 @@ std::string DropLines(const std::string& out, const std::vector<std::string>& pr
 
 TEST(CoreGoferRoot, VfsUnderMemoryOverlay) {
   GoferRoot root;
+  root.Install(CORE_VFS_BIN);
   ExpectSameAsNative({CORE_VFS_BIN}, root.Flags("memory"));
 }
 
@@ -241,6 +249,7 @@ TEST(CoreGoferRoot, VfsUnderMemoryOverlay) {
 // RENAME_EXCHANGE: EINVAL, as Linux's own 9p client answers.
 TEST(CoreGoferRoot, VfsWithoutOverlay) {
   GoferRoot root;
+  root.Install(CORE_VFS_BIN);
   Result n = ExpectNativePass({CORE_VFS_BIN});
   Result s = Sandboxed({CORE_VFS_BIN}, root.Flags("none"));
   EXPECT_FALSE(s.timed_out) << s.out << s.err;
