@@ -68,8 +68,13 @@ SyscallReturn SyscallTable::Call(Task& t, const SyscallArguments& args) {
       }
       deliberate = e.level == compat::SupportLevel::kUnsupported;
     }
-    if (options_.strace_unimplemented || (n == 0 && !deliberate)) {
-      spdlog::warn("unimplemented syscall {} ({}) -> errno {}", nr, std::string(name), err);
+    if (n == 0 || options_.strace_unimplemented) {
+      if (deliberate) {
+        spdlog::info("syscall {} ({}) is not supported (see docs/compatibility.md) -> errno {}", nr,
+                     std::string(name), err);
+      } else {
+        spdlog::warn("unimplemented syscall {} ({}) -> errno {}", nr, std::string(name), err);
+      }
     }
     return SyscallReturn::Err(err);
   }

@@ -3,9 +3,9 @@
 // A SyscallTable is sized compat::kSyscallTableSize. Numbers with no handler
 // return the registry's errno (compat::SupportFor: ENOSYS for unimplemented
 // calls, or the deliberate errno of a refused one) and are counted
-// (UnimplementedCount). An unimplemented number is logged once by name; a
-// deliberately unsupported one (documented in the registry, e.g. rseq, which
-// glibc probes at every start) only with strace_unimplemented.
+// (UnimplementedCount). Each such number is logged once by name (every
+// call with strace_unimplemented); a deliberately unsupported one
+// (documented in the registry, e.g. rseq) says so.
 // Thread-safe: handlers are registered at construction; counters are atomic.
 #ifndef SENTRY_SYSCALLS_TABLE_H_
 #define SENTRY_SYSCALLS_TABLE_H_
