@@ -25,9 +25,15 @@ echo "\$ sentry -- /bin/busybox uname -a      (Debian's static busybox; every sy
 echo '$ sentry -- /bin/busybox echo "hello from the sandbox"'
 "$build/sentry/boot/sentry" -- /bin/busybox echo "hello from the sandbox"
 echo
-echo "\$ sentry --root examples/rootfs -- /bin/busybox ls -l /etc   (the Sentry starts its own gofer; file syscalls see the rootfs under an in-memory overlay)"
-"$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox ls -l /etc
-echo "\$ sentry --root examples/rootfs -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo \$x'"
-"$build/sentry/boot/sentry" --root "$root/examples/rootfs" -- /bin/busybox sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo "$x"'
-echo "\$ cat examples/rootfs/etc/hostname   (unchanged on the host)"
-cat "$root/examples/rootfs/etc/hostname"
+# The sample root for the Sentry: examples/rootfs plus Debian's static
+# busybox as /bin/busybox (and sh), in a scratch copy.
+rootfs="$work/rootfs"
+cp -a "$root/examples/rootfs" "$rootfs"
+cp /bin/busybox "$rootfs/bin/busybox"
+ln -s busybox "$rootfs/bin/sh"
+echo "\$ sentry --root ROOTFS -- /bin/busybox ls -l /etc   (ROOTFS = examples/rootfs + busybox; the Sentry starts its own gofer, execs from it, and writes stay in an in-memory overlay)"
+"$build/sentry/boot/sentry" --root "$rootfs" -- /bin/busybox ls -l /etc
+echo "\$ sentry --root ROOTFS -- /bin/sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo \$x; ls /proc/self/fd'"
+"$build/sentry/boot/sentry" --root "$rootfs" -- /bin/sh -c 'echo written > /etc/hostname; read x < /etc/hostname; echo "$x"; ls /proc/self/fd'
+echo "\$ cat ROOTFS/etc/hostname   (unchanged on the host)"
+cat "$rootfs/etc/hostname"
