@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the gofer serves examples/rootfs (confined, read-only) on a
 # unix socket, and the project's own 9P client lists it and reads a file;
-# then the Sentry runs Debian's static busybox on the ptrace platform, with
-# an empty root and then with examples/rootfs served by its own gofer.
+# then the Sentry runs Debian's static busybox on the ptrace platform, from
+# the host path and then from a copy of examples/rootfs with busybox added,
+# served by a gofer the Sentry starts.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
